@@ -1,0 +1,95 @@
+# pvhboot — boot a vmlinux through the x86 PVH entry from UEFI.
+#
+#   make          build/pvhboot.efi
+#   make demo     build, fetch the Debian cloud kernel, boot it in QEMU
+#   make check    host unit tests (ASan/UBSan) and QEMU integration tests
+#   make unit     host unit tests only
+
+BUILD   ?= build
+ACCEL   ?= tcg
+PYTHON  ?= /usr/bin/python3
+
+EFI_INC  := /usr/include/efi
+EFI_LIB  := /usr/lib
+EFI_CRT0 := $(EFI_LIB)/crt0-efi-x86_64.o
+EFI_LDS  := $(EFI_LIB)/elf_x86_64_efi.lds
+
+WARN := -Wall -Wextra -Werror
+CORE_SRCS := efi/core/elf_kernel.c efi/core/pvh_memmap.c efi/core/boot_options.c efi/core/layout.c
+GLUE_SRCS := efi/glue/main.c efi/glue/console.c efi/glue/pages.c efi/glue/memmap.c \
+             efi/glue/file.c efi/glue/acpi.c
+HANDOFF_SRCS := efi/handoff/handoff.S
+
+# --- the EFI application -------------------------------------------------
+EFI_CFLAGS := -std=gnu11 -O2 $(WARN) -Iinclude -I$(EFI_INC) -I$(EFI_INC)/x86_64 \
+	-ffreestanding -fno-stack-protector -fshort-wchar -mno-red-zone -fpic \
+	-fno-strict-aliasing -fno-builtin -maccumulate-outgoing-args \
+	-DGNU_EFI_USE_MS_ABI -DEFI_FUNCTION_WRAPPER=0
+EFI_LDFLAGS := -nostdlib -znocombreloc -T $(EFI_LDS) -shared -Bsymbolic --no-undefined \
+	-L$(EFI_LIB)
+
+EFI_OBJS := $(patsubst %.c,$(BUILD)/efi-obj/%.o,$(CORE_SRCS) $(GLUE_SRCS)) \
+            $(patsubst %.S,$(BUILD)/efi-obj/%.o,$(HANDOFF_SRCS))
+
+all: $(BUILD)/pvhboot.efi
+
+$(BUILD)/efi-obj/%.o: %.c $(wildcard include/*.h efi/glue/*.h) | efi-deps
+	@mkdir -p $(dir $@)
+	$(CC) $(EFI_CFLAGS) -c $< -o $@
+
+$(BUILD)/efi-obj/%.o: %.S include/handoff.h | efi-deps
+	@mkdir -p $(dir $@)
+	$(CC) $(EFI_CFLAGS) -c $< -o $@
+
+$(BUILD)/pvhboot.so: $(EFI_OBJS)
+	$(LD) $(EFI_LDFLAGS) $(EFI_CRT0) $(EFI_OBJS) -o $@ -lefi -lgnuefi
+
+$(BUILD)/pvhboot.efi: $(BUILD)/pvhboot.so
+	objcopy -j .text -j .sdata -j .data -j .dynamic -j .dynsym -j .rel \
+		-j .rela -j .rel.* -j .rela.* -j .reloc \
+		--target efi-app-x86_64 --subsystem=10 $< $@
+	@echo "built $@ ($$(stat -c %s $@) bytes)"
+
+.PHONY: efi-deps
+efi-deps:
+	@test -f $(EFI_CRT0) || scripts/install-deps.sh build
+
+# --- host build of the core: unit tests ------------------------------------
+HOST_CFLAGS := -std=gnu11 -O1 -g $(WARN) -Iinclude -fsanitize=address,undefined \
+	-fno-sanitize-recover=all -fno-omit-frame-pointer
+UNIT_TESTS := $(patsubst tests/unit/%.c,%,$(filter-out tests/unit/testlib.c,$(wildcard tests/unit/test_*.c)))
+
+$(BUILD)/host/%: tests/unit/%.c tests/unit/testlib.c tests/unit/testlib.h $(CORE_SRCS) $(wildcard include/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(HOST_CFLAGS) -Itests/unit $< tests/unit/testlib.c $(CORE_SRCS) -o $@
+
+.PHONY: unit
+unit: $(addprefix $(BUILD)/host/,$(UNIT_TESTS))
+	@set -e; pass=0; fail=0; \
+	for t in $^; do \
+		if $$t; then pass=$$((pass+1)); else fail=$$((fail+1)); echo "FAILED: $$t"; fi; \
+	done; \
+	echo "unit: $$pass passed, $$fail failed"; test $$fail -eq 0
+
+# --- QEMU integration tests -----------------------------------------------
+.PHONY: integration
+integration: $(BUILD)/pvhboot.efi
+	scripts/install-deps.sh test
+	ACCEL=$(ACCEL) $(PYTHON) -m pytest -v tests/integration
+
+.PHONY: check
+check:
+	scripts/install-deps.sh build test
+	$(MAKE) all
+	$(MAKE) unit
+	$(MAKE) integration
+
+.PHONY: demo
+demo:
+	scripts/install-deps.sh build test
+	$(MAKE) all
+	ACCEL=$(ACCEL) scripts/demo.sh
+
+.PHONY: clean
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,284 @@
+/* SPDX-License-Identifier: MIT */
+#include "boot_options.h"
+
+static const uint16_t KERNEL_KEY[] = { 'k', 'e', 'r', 'n', 'e', 'l', '=' };
+static const uint16_t INITRD_KEY[] = { 'i', 'n', 'i', 't', 'r', 'd', '=' };
+
+size_t u16_len(const uint16_t *s) {
+        size_t n = 0;
+        while (s[n])
+                n++;
+        return n;
+}
+
+void boot_options_init(struct boot_options *o) {
+        unsigned char *p = (unsigned char *)o;
+        for (size_t i = 0; i < sizeof(*o); i++)
+                p[i] = 0;
+}
+
+static int is_blank(uint16_t c) {
+        return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+static int has_prefix(const uint16_t *w, size_t len, const uint16_t *key, size_t key_len) {
+        if (len < key_len)
+                return 0;
+        for (size_t i = 0; i < key_len; i++)
+                if (w[i] != key[i])
+                        return 0;
+        return 1;
+}
+
+/* Copy a path value, dropping the quotes that only group words. */
+static enum boot_options_error set_path(uint16_t *dst, const uint16_t *w, size_t len) {
+        size_t n = 0;
+        for (size_t i = 0; i < len; i++) {
+                if (w[i] == '"')
+                        continue;
+                if (n + 1 >= BOOT_PATH_MAX)
+                        return BOOT_OPTIONS_ERR_PATH_TOO_LONG;
+                dst[n++] = w[i];
+        }
+        if (n == 0)
+                return BOOT_OPTIONS_ERR_EMPTY_PATH;
+        dst[n] = 0;
+        return BOOT_OPTIONS_OK;
+}
+
+/* Append one byte; count what does not fit so the error can say how long. */
+static void cmdline_put(struct boot_options *o, char c) {
+        if (o->cmdline_wanted < PVH_CMDLINE_MAX) {
+                o->cmdline[o->cmdline_wanted] = c;
+                o->cmdline_len = o->cmdline_wanted + 1;
+                o->cmdline[o->cmdline_len] = '\0';
+        }
+        o->cmdline_wanted++;
+}
+
+static enum boot_options_error cmdline_put_utf16(struct boot_options *o, const uint16_t *w, size_t len) {
+        for (size_t i = 0; i < len; i++) {
+                uint32_t cp = w[i];
+                if (cp >= 0xD800 && cp <= 0xDBFF) {
+                        if (i + 1 >= len || w[i + 1] < 0xDC00 || w[i + 1] > 0xDFFF)
+                                return BOOT_OPTIONS_ERR_BAD_UTF16;
+                        cp = 0x10000 + ((cp - 0xD800) << 10) + (w[i + 1] - 0xDC00);
+                        i++;
+                } else if (cp >= 0xDC00 && cp <= 0xDFFF)
+                        return BOOT_OPTIONS_ERR_BAD_UTF16;
+
+                if (cp < 0x80)
+                        cmdline_put(o, (char)cp);
+                else if (cp < 0x800) {
+                        cmdline_put(o, (char)(0xC0 | (cp >> 6)));
+                        cmdline_put(o, (char)(0x80 | (cp & 0x3F)));
+                } else if (cp < 0x10000) {
+                        cmdline_put(o, (char)(0xE0 | (cp >> 12)));
+                        cmdline_put(o, (char)(0x80 | ((cp >> 6) & 0x3F)));
+                        cmdline_put(o, (char)(0x80 | (cp & 0x3F)));
+                } else {
+                        cmdline_put(o, (char)(0xF0 | (cp >> 18)));
+                        cmdline_put(o, (char)(0x80 | ((cp >> 12) & 0x3F)));
+                        cmdline_put(o, (char)(0x80 | ((cp >> 6) & 0x3F)));
+                        cmdline_put(o, (char)(0x80 | (cp & 0x3F)));
+                }
+        }
+        return BOOT_OPTIONS_OK;
+}
+
+/*
+ * One word. from_shell: the shell has already removed quoting, so a word
+ * with blanks in it is quoted again for Linux's parser.
+ */
+static enum boot_options_error add_word(struct boot_options *o, const uint16_t *w, size_t len,
+                                        int from_shell) {
+        enum boot_options_error err;
+        int quote = 0;
+
+        if (len == 0)
+                return BOOT_OPTIONS_OK;
+        if (!o->loader_words_ended) {
+                if (len == 2 && w[0] == '-' && w[1] == '-') {
+                        o->loader_words_ended = 1;
+                        return BOOT_OPTIONS_OK;
+                }
+                if (has_prefix(w, len, KERNEL_KEY, sizeof(KERNEL_KEY) / sizeof(KERNEL_KEY[0]))) {
+                        if (o->kernel[0])
+                                return BOOT_OPTIONS_ERR_DUPLICATE_KERNEL;
+                        return set_path(o->kernel, w + 7, len - 7);
+                }
+                if (has_prefix(w, len, INITRD_KEY, sizeof(INITRD_KEY) / sizeof(INITRD_KEY[0]))) {
+                        if (o->nr_initrds == BOOT_MAX_INITRDS)
+                                return BOOT_OPTIONS_ERR_TOO_MANY_INITRDS;
+                        err = set_path(o->initrd[o->nr_initrds], w + 7, len - 7);
+                        if (err == BOOT_OPTIONS_OK)
+                                o->nr_initrds++;
+                        return err;
+                }
+        }
+
+        if (from_shell) {
+                for (size_t i = 0; i < len; i++) {
+                        if (w[i] == '"') {
+                                quote = 0;
+                                break;
+                        }
+                        if (is_blank(w[i]))
+                                quote = 1;
+                }
+        }
+        if (o->cmdline_wanted > 0)
+                cmdline_put(o, ' ');
+        if (quote)
+                cmdline_put(o, '"');
+        err = cmdline_put_utf16(o, w, len);
+        if (err)
+                return err;
+        if (quote)
+                cmdline_put(o, '"');
+        if (o->cmdline_wanted > PVH_CMDLINE_MAX)
+                return BOOT_OPTIONS_ERR_CMDLINE_TOO_LONG;
+        return BOOT_OPTIONS_OK;
+}
+
+enum boot_options_error boot_options_add_argv(struct boot_options *o, const uint16_t *const *argv,
+                                              size_t argc) {
+        for (size_t i = 0; i < argc; i++) {
+                enum boot_options_error err = add_word(o, argv[i], u16_len(argv[i]), 1);
+                if (err)
+                        return err;
+        }
+        return BOOT_OPTIONS_OK;
+}
+
+enum boot_options_error boot_options_add_load_options(struct boot_options *o, const void *data,
+                                                      size_t size) {
+        const unsigned char *bytes = data;
+        size_t n = size / 2, i = 0;
+        uint16_t word[BOOT_PATH_MAX + PVH_CMDLINE_MAX];
+
+        /* Unaligned-safe little-endian reads: LoadOptions has no alignment promise. */
+#define UNIT(k) ((uint16_t)(bytes[2 * (k)] | (bytes[2 * (k) + 1] << 8)))
+        for (;;) {
+                size_t len = 0;
+                int in_quote = 0;
+
+                while (i < n && UNIT(i) != 0 && is_blank(UNIT(i)))
+                        i++;
+                if (i >= n || UNIT(i) == 0)
+                        break;
+                while (i < n && UNIT(i) != 0 && (in_quote || !is_blank(UNIT(i)))) {
+                        uint16_t c = UNIT(i);
+                        i++;
+                        if (c == '"')
+                                in_quote = !in_quote;
+                        if (len == sizeof(word) / sizeof(word[0]))
+                                return BOOT_OPTIONS_ERR_CMDLINE_TOO_LONG;
+                        word[len++] = c;
+                }
+                if (in_quote)
+                        return BOOT_OPTIONS_ERR_UNTERMINATED_QUOTE;
+                enum boot_options_error err = add_word(o, word, len, 0);
+                if (err)
+                        return err;
+        }
+#undef UNIT
+        return BOOT_OPTIONS_OK;
+}
+
+int load_options_are_text(const void *data, size_t size) {
+        const unsigned char *bytes = data;
+        size_t n = size / 2;
+        int seen_word = 0;
+
+        if (size < 2 || size % 2)
+                return 0;
+        for (size_t i = 0; i < n; i++) {
+                uint16_t c = (uint16_t)(bytes[2 * i] | (bytes[2 * i + 1] << 8));
+                if (c == 0)
+                        break;
+                if (is_blank(c))
+                        continue;
+                if (c < 0x20 || (c >= 0x7F && c < 0xA0))
+                        return 0;
+                /* Options begin with an ASCII word (kernel=, initrd=, a parameter). */
+                if (!seen_word && c >= 0x7F)
+                        return 0;
+                seen_word = 1;
+        }
+        return seen_word;
+}
+
+const char *boot_options_strerror(enum boot_options_error err) {
+        switch (err) {
+        case BOOT_OPTIONS_OK: return "no error";
+        case BOOT_OPTIONS_ERR_CMDLINE_TOO_LONG: return "kernel command line is longer than Linux's 2047 bytes; shorten it";
+        case BOOT_OPTIONS_ERR_TOO_MANY_INITRDS: return "more than 16 initrd= options; concatenate some files";
+        case BOOT_OPTIONS_ERR_PATH_TOO_LONG: return "a path is longer than 255 characters";
+        case BOOT_OPTIONS_ERR_EMPTY_PATH: return "kernel= or initrd= has an empty path";
+        case BOOT_OPTIONS_ERR_DUPLICATE_KERNEL: return "kernel= given more than once; give one kernel";
+        case BOOT_OPTIONS_ERR_BAD_UTF16: return "options contain an unpaired UTF-16 surrogate";
+        case BOOT_OPTIONS_ERR_UNTERMINATED_QUOTE: return "options contain an unterminated double quote";
+        }
+        return "unknown error";
+}
+
+static int is_sep(uint16_t c) {
+        return c == '\\' || c == '/';
+}
+
+/* Append path components of src to out (which holds an absolute path). */
+static int push_components(uint16_t *out, size_t *len, size_t cap, const uint16_t *src) {
+        size_t i = 0;
+        while (src[i]) {
+                size_t start, clen;
+                while (is_sep(src[i]))
+                        i++;
+                start = i;
+                while (src[i] && !is_sep(src[i]))
+                        i++;
+                clen = i - start;
+                if (clen == 0 || (clen == 1 && src[start] == '.'))
+                        continue;
+                if (clen == 2 && src[start] == '.' && src[start + 1] == '.') {
+                        /* Up one level; the root is its own parent. */
+                        while (*len > 1 && out[*len - 1] != '\\')
+                                (*len)--;
+                        if (*len > 1)
+                                (*len)--;
+                        out[*len] = 0;
+                        continue;
+                }
+                if (*len + (*len > 1) + clen + 1 > cap)
+                        return -1;
+                if (*len > 1)
+                        out[(*len)++] = '\\';
+                for (size_t k = 0; k < clen; k++)
+                        out[(*len)++] = src[start + k];
+                out[*len] = 0;
+        }
+        return 0;
+}
+
+int path_resolve(const uint16_t *dir, const uint16_t *path, uint16_t *out, size_t cap) {
+        size_t len = 1;
+        if (cap < 2)
+                return -1;
+        out[0] = '\\';
+        out[1] = 0;
+        if (!is_sep(path[0]) && dir && push_components(out, &len, cap, dir) < 0)
+                return -1;
+        return push_components(out, &len, cap, path);
+}
+
+int path_parent(const uint16_t *file, uint16_t *out, size_t cap) {
+        static const uint16_t up[] = { '.', '.', 0 };
+        size_t len = 1;
+        if (cap < 2)
+                return -1;
+        out[0] = '\\';
+        out[1] = 0;
+        if (push_components(out, &len, cap, file) < 0)
+                return -1;
+        return push_components(out, &len, cap, up);
+}

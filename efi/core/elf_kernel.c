@@ -1,0 +1,296 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Kernel ELF validation in the manner of iPXE's elf.c: every header,
+ * segment and note is checked against the file size before anything is
+ * loaded. All range checks are written overflow-safe as
+ * "off > len || n > len - off".
+ */
+#include <elf.h>
+
+#include "elf_kernel.h"
+#include "pvh_start_info.h"
+
+#define FOUR_GIB 0x100000000ull
+
+static int range_in(uint64_t off, uint64_t n, uint64_t len) {
+        return !(off > len || n > len - off);
+}
+
+/* Both ELF classes reduced to what a kernel loader needs. */
+struct phdr_info {
+        uint32_t type;
+        uint64_t offset, vaddr, paddr, filesz, memsz, align;
+};
+
+static int read_at(elf_kernel_read_fn read, void *ctx, uint64_t file_size,
+                   uint64_t off, void *buf, size_t len) {
+        if (!range_in(off, len, file_size))
+                return -1;
+        return read(ctx, off, buf, len);
+}
+
+static enum elf_kernel_error check_ident(const unsigned char *ident, Elf64_Half machine,
+                                         Elf64_Half type, Elf64_Word version) {
+        if (ident[EI_MAG0] != ELFMAG0 || ident[EI_MAG1] != ELFMAG1 ||
+            ident[EI_MAG2] != ELFMAG2 || ident[EI_MAG3] != ELFMAG3)
+                return ELF_KERNEL_ERR_BAD_MAGIC;
+        if (ident[EI_CLASS] != ELFCLASS32 && ident[EI_CLASS] != ELFCLASS64)
+                return ELF_KERNEL_ERR_BAD_CLASS;
+        if (ident[EI_DATA] != ELFDATA2LSB)
+                return ELF_KERNEL_ERR_BAD_ENDIAN;
+        if (ident[EI_VERSION] != EV_CURRENT || version != EV_CURRENT)
+                return ELF_KERNEL_ERR_BAD_VERSION;
+        if ((ident[EI_CLASS] == ELFCLASS64 && machine != EM_X86_64) ||
+            (ident[EI_CLASS] == ELFCLASS32 && machine != EM_386))
+                return ELF_KERNEL_ERR_BAD_MACHINE;
+        if (type != ET_EXEC)
+                return ELF_KERNEL_ERR_BAD_TYPE;
+        return ELF_KERNEL_OK;
+}
+
+static int addr_in_segments(const struct elf_kernel *k, uint64_t addr) {
+        for (unsigned i = 0; i < k->nr_segments; i++) {
+                const struct elf_kernel_segment *s = &k->segments[i];
+                if (addr >= s->paddr && addr - s->paddr < s->mem_size)
+                        return 1;
+        }
+        return 0;
+}
+
+/*
+ * Walk the notes of one PT_NOTE segment. ELF notes are
+ * { namesz, descsz, type, name[namesz] pad, desc[descsz] pad } with padding
+ * to the segment's alignment (4, or 8 for SHT_NOTE with 8-byte alignment).
+ */
+static enum elf_kernel_error scan_note_segment(elf_kernel_read_fn read, void *ctx,
+                                               uint64_t file_size,
+                                               const struct phdr_info *ph,
+                                               int *found, uint64_t *value) {
+        uint64_t align = ph->align == 8 ? 8 : 4;
+        uint64_t pos = 0;
+
+        if (!range_in(ph->offset, ph->filesz, file_size))
+                return ELF_KERNEL_ERR_NOTE_OUTSIDE_FILE;
+
+        while (ph->filesz - pos >= sizeof(Elf32_Nhdr)) {
+                Elf32_Nhdr nh;
+                uint64_t name_off, desc_off, next;
+
+                if (read(ctx, ph->offset + pos, &nh, sizeof(nh)) != 0)
+                        return ELF_KERNEL_ERR_READ;
+
+                /* 32-bit sizes plus padding cannot overflow 64 bits. */
+                name_off = pos + sizeof(nh);
+                desc_off = name_off + (((uint64_t)nh.n_namesz + align - 1) & ~(align - 1));
+                next = desc_off + (((uint64_t)nh.n_descsz + align - 1) & ~(align - 1));
+                if (desc_off + nh.n_descsz > ph->filesz || name_off + nh.n_namesz > ph->filesz)
+                        return ELF_KERNEL_ERR_NOTE_PAST_SEGMENT_END;
+
+                if (nh.n_namesz == 4 && nh.n_type == XEN_ELFNOTE_PHYS32_ENTRY && !*found) {
+                        char name[4];
+                        if (read(ctx, ph->offset + name_off, name, sizeof(name)) != 0)
+                                return ELF_KERNEL_ERR_READ;
+                        if (name[0] == 'X' && name[1] == 'e' && name[2] == 'n' && name[3] == '\0') {
+                                /* Linux emits ".long"; other kernels may use ".quad". */
+                                if (nh.n_descsz == 4) {
+                                        uint32_t v;
+                                        if (read(ctx, ph->offset + desc_off, &v, sizeof(v)) != 0)
+                                                return ELF_KERNEL_ERR_READ;
+                                        *value = v;
+                                } else if (nh.n_descsz == 8) {
+                                        uint64_t v;
+                                        if (read(ctx, ph->offset + desc_off, &v, sizeof(v)) != 0)
+                                                return ELF_KERNEL_ERR_READ;
+                                        *value = v;
+                                } else
+                                        return ELF_KERNEL_ERR_PVH_NOTE_BAD_SIZE;
+                                *found = 1;
+                        }
+                }
+                if (next >= ph->filesz)
+                        break;
+                pos = next;
+        }
+        return ELF_KERNEL_OK;
+}
+
+enum elf_kernel_error elf_kernel_parse(elf_kernel_read_fn read, void *ctx,
+                                       uint64_t file_size, struct elf_kernel *k) {
+        union {
+                unsigned char ident[EI_NIDENT];
+                Elf32_Ehdr e32;
+                Elf64_Ehdr e64;
+        } eh;
+        struct phdr_info ph[ELF_KERNEL_MAX_PHDRS];
+        uint64_t phoff, phentsize, phnum, pvh_value = 0;
+        int found_pvh = 0;
+        enum elf_kernel_error err;
+
+        *k = (struct elf_kernel){ .file_size = file_size, .error_phdr = -1 };
+
+        if (file_size < EI_NIDENT)
+                return ELF_KERNEL_ERR_TRUNCATED_HEADER;
+        if (read_at(read, ctx, file_size, 0, eh.ident, EI_NIDENT) != 0)
+                return ELF_KERNEL_ERR_READ;
+        if (eh.ident[EI_MAG0] != ELFMAG0 || eh.ident[EI_MAG1] != ELFMAG1 ||
+            eh.ident[EI_MAG2] != ELFMAG2 || eh.ident[EI_MAG3] != ELFMAG3)
+                return ELF_KERNEL_ERR_BAD_MAGIC;
+
+        if (eh.ident[EI_CLASS] == ELFCLASS64) {
+                if (file_size < sizeof(Elf64_Ehdr))
+                        return ELF_KERNEL_ERR_TRUNCATED_HEADER;
+                if (read_at(read, ctx, file_size, 0, &eh.e64, sizeof(Elf64_Ehdr)) != 0)
+                        return ELF_KERNEL_ERR_READ;
+                err = check_ident(eh.ident, eh.e64.e_machine, eh.e64.e_type, eh.e64.e_version);
+                if (err)
+                        return err;
+                k->elf_class = 64;
+                k->entry = eh.e64.e_entry;
+                phoff = eh.e64.e_phoff;
+                phentsize = eh.e64.e_phentsize;
+                phnum = eh.e64.e_phnum;
+                if (phentsize != sizeof(Elf64_Phdr))
+                        return ELF_KERNEL_ERR_BAD_PHENTSIZE;
+        } else if (eh.ident[EI_CLASS] == ELFCLASS32) {
+                if (file_size < sizeof(Elf32_Ehdr))
+                        return ELF_KERNEL_ERR_TRUNCATED_HEADER;
+                if (read_at(read, ctx, file_size, 0, &eh.e32, sizeof(Elf32_Ehdr)) != 0)
+                        return ELF_KERNEL_ERR_READ;
+                err = check_ident(eh.ident, eh.e32.e_machine, eh.e32.e_type, eh.e32.e_version);
+                if (err)
+                        return err;
+                k->elf_class = 32;
+                k->entry = eh.e32.e_entry;
+                phoff = eh.e32.e_phoff;
+                phentsize = eh.e32.e_phentsize;
+                phnum = eh.e32.e_phnum;
+                if (phentsize != sizeof(Elf32_Phdr))
+                        return ELF_KERNEL_ERR_BAD_PHENTSIZE;
+        } else
+                return ELF_KERNEL_ERR_BAD_CLASS;
+
+        /* PN_XNUM (phnum in section 0) is not supported: no kernel needs it. */
+        if (phnum == 0)
+                return ELF_KERNEL_ERR_NO_PHDRS;
+        if (phnum > ELF_KERNEL_MAX_PHDRS)
+                return ELF_KERNEL_ERR_TOO_MANY_PHDRS;
+        if (!range_in(phoff, phnum * phentsize, file_size))
+                return ELF_KERNEL_ERR_PHDRS_OUTSIDE_FILE;
+
+        for (uint64_t i = 0; i < phnum; i++) {
+                uint64_t off = phoff + i * phentsize;
+                if (k->elf_class == 64) {
+                        Elf64_Phdr p;
+                        if (read(ctx, off, &p, sizeof(p)) != 0)
+                                return ELF_KERNEL_ERR_READ;
+                        ph[i] = (struct phdr_info){ p.p_type, p.p_offset, p.p_vaddr, p.p_paddr,
+                                                    p.p_filesz, p.p_memsz, p.p_align };
+                } else {
+                        Elf32_Phdr p;
+                        if (read(ctx, off, &p, sizeof(p)) != 0)
+                                return ELF_KERNEL_ERR_READ;
+                        ph[i] = (struct phdr_info){ p.p_type, p.p_offset, p.p_vaddr, p.p_paddr,
+                                                    p.p_filesz, p.p_memsz, p.p_align };
+                }
+        }
+
+        for (uint64_t i = 0; i < phnum; i++) {
+                const struct phdr_info *p = &ph[i];
+                if (p->type != PT_LOAD)
+                        continue;
+                k->error_phdr = (int)i;
+                if (!range_in(p->offset, p->filesz, file_size))
+                        return ELF_KERNEL_ERR_SEGMENT_OUTSIDE_FILE;
+                if (p->filesz > p->memsz)
+                        return ELF_KERNEL_ERR_FILESZ_GT_MEMSZ;
+                if (p->memsz == 0)
+                        continue;
+                /* PVH enters with paging off: every byte must be below 4 GiB. */
+                if (!range_in(p->paddr, p->memsz, FOUR_GIB))
+                        return ELF_KERNEL_ERR_SEGMENT_ABOVE_4G;
+                for (unsigned j = 0; j < k->nr_segments; j++) {
+                        const struct elf_kernel_segment *s = &k->segments[j];
+                        if (p->paddr < s->paddr + s->mem_size && s->paddr < p->paddr + p->memsz)
+                                return ELF_KERNEL_ERR_SEGMENTS_OVERLAP;
+                }
+                if (k->nr_segments == ELF_KERNEL_MAX_SEGMENTS)
+                        return ELF_KERNEL_ERR_TOO_MANY_SEGMENTS;
+                k->segments[k->nr_segments++] = (struct elf_kernel_segment){
+                        .file_offset = p->offset, .file_size = p->filesz,
+                        .paddr = p->paddr, .mem_size = p->memsz };
+        }
+        k->error_phdr = -1;
+        if (k->nr_segments == 0)
+                return ELF_KERNEL_ERR_NO_LOAD_SEGMENTS;
+
+        /* e_entry may be physical or (x86-64 vmlinux) virtual. */
+        {
+                int inside = addr_in_segments(k, k->entry);
+                for (uint64_t i = 0; i < phnum && !inside; i++) {
+                        const struct phdr_info *p = &ph[i];
+                        if (p->type == PT_LOAD && k->entry >= p->vaddr && k->entry - p->vaddr < p->memsz)
+                                inside = 1;
+                }
+                if (!inside)
+                        return ELF_KERNEL_ERR_ENTRY_OUTSIDE_SEGMENTS;
+        }
+
+        for (uint64_t i = 0; i < phnum; i++) {
+                if (ph[i].type != PT_NOTE)
+                        continue;
+                k->error_phdr = (int)i;
+                err = scan_note_segment(read, ctx, file_size, &ph[i], &found_pvh, &pvh_value);
+                if (err)
+                        return err;
+        }
+        k->error_phdr = -1;
+
+        if (!found_pvh)
+                return ELF_KERNEL_ERR_NO_PVH_NOTE;
+        if (pvh_value >= FOUR_GIB)
+                return ELF_KERNEL_ERR_PVH_ENTRY_ABOVE_4G;
+        if (!addr_in_segments(k, pvh_value))
+                return ELF_KERNEL_ERR_PVH_ENTRY_OUTSIDE_SEGMENTS;
+        k->pvh_entry = (uint32_t)pvh_value;
+        return ELF_KERNEL_OK;
+}
+
+uint64_t elf_kernel_load_bytes(const struct elf_kernel *k) {
+        uint64_t total = 0;
+        for (unsigned i = 0; i < k->nr_segments; i++)
+                total += k->segments[i].file_size;
+        return total;
+}
+
+const char *elf_kernel_strerror(enum elf_kernel_error err) {
+        switch (err) {
+        case ELF_KERNEL_OK: return "no error";
+        case ELF_KERNEL_ERR_READ: return "read failed";
+        case ELF_KERNEL_ERR_TRUNCATED_HEADER: return "file too small for an ELF header; give an uncompressed vmlinux";
+        case ELF_KERNEL_ERR_BAD_MAGIC: return "not an ELF file (bad magic); give an uncompressed vmlinux, not a bzImage";
+        case ELF_KERNEL_ERR_BAD_CLASS: return "unknown ELF class; need ELF32 or ELF64";
+        case ELF_KERNEL_ERR_BAD_ENDIAN: return "not a little-endian ELF; need an x86 kernel";
+        case ELF_KERNEL_ERR_BAD_VERSION: return "unknown ELF version";
+        case ELF_KERNEL_ERR_BAD_MACHINE: return "ELF machine is not x86-64/i386; need an x86 kernel";
+        case ELF_KERNEL_ERR_BAD_TYPE: return "ELF type is not ET_EXEC; need a linked kernel image";
+        case ELF_KERNEL_ERR_BAD_PHENTSIZE: return "ELF program header size is wrong for its class; the file is corrupt";
+        case ELF_KERNEL_ERR_NO_PHDRS: return "ELF has no program headers; nothing to load";
+        case ELF_KERNEL_ERR_TOO_MANY_PHDRS: return "ELF has more than 64 program headers";
+        case ELF_KERNEL_ERR_PHDRS_OUTSIDE_FILE: return "ELF program headers lie past the end of the file; the file is truncated or corrupt";
+        case ELF_KERNEL_ERR_SEGMENT_OUTSIDE_FILE: return "a PT_LOAD segment lies past the end of the file; the file is truncated or corrupt";
+        case ELF_KERNEL_ERR_FILESZ_GT_MEMSZ: return "a PT_LOAD segment has p_filesz > p_memsz; the file is corrupt";
+        case ELF_KERNEL_ERR_SEGMENT_ABOVE_4G: return "a PT_LOAD segment reaches above 4 GiB; PVH enters with paging off";
+        case ELF_KERNEL_ERR_SEGMENTS_OVERLAP: return "two PT_LOAD segments overlap in physical memory; the file is corrupt";
+        case ELF_KERNEL_ERR_TOO_MANY_SEGMENTS: return "more than 16 PT_LOAD segments";
+        case ELF_KERNEL_ERR_NO_LOAD_SEGMENTS: return "ELF has no PT_LOAD segment; nothing to load";
+        case ELF_KERNEL_ERR_ENTRY_OUTSIDE_SEGMENTS: return "ELF entry point is outside every PT_LOAD segment; the file is corrupt";
+        case ELF_KERNEL_ERR_NOTE_OUTSIDE_FILE: return "a PT_NOTE segment lies past the end of the file; the file is truncated or corrupt";
+        case ELF_KERNEL_ERR_NOTE_PAST_SEGMENT_END: return "an ELF note runs past the end of its PT_NOTE segment; the file is corrupt";
+        case ELF_KERNEL_ERR_NO_PVH_NOTE: return "no PVH entry note (Xen ELF note 18); build the kernel with CONFIG_PVH=y";
+        case ELF_KERNEL_ERR_PVH_NOTE_BAD_SIZE: return "PVH entry note has a descriptor that is not 4 or 8 bytes; the file is corrupt";
+        case ELF_KERNEL_ERR_PVH_ENTRY_ABOVE_4G: return "PVH entry point is above 4 GiB; the file is corrupt";
+        case ELF_KERNEL_ERR_PVH_ENTRY_OUTSIDE_SEGMENTS: return "PVH entry point is outside every PT_LOAD segment; the file is corrupt";
+        case ELF_KERNEL_ERR__MAX: break;
+        }
+        return "unknown error";
+}

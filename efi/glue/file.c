@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: MIT */
+#include "glue.h"
+
+/* Big reads keep the firmware's per-call overhead out of the load time;
+ * the cap keeps one call's buffer within what every FAT driver handles. */
+#define READ_CHUNK (64ull << 20)
+
+EFI_STATUS file_open(EFI_FILE_HANDLE root, const CHAR16 *path, struct efi_file *f) {
+        EFI_FILE_INFO *info;
+        EFI_STATUS status;
+
+        f->path = path;
+        f->handle = NULL;
+        status = root->Open(root, &f->handle, (CHAR16 *)path, EFI_FILE_MODE_READ, 0);
+        if (status == EFI_NOT_FOUND)
+                return log_error_status(status, L"%s: file not found; check the path (relative paths start in pvhboot's directory)", path);
+        if (EFI_ERROR(status))
+                return log_error_status(status, L"%s: cannot open: %r", path, status);
+
+        info = LibFileInfo(f->handle);
+        if (!info) {
+                file_close(f);
+                return log_error_status(EFI_DEVICE_ERROR, L"%s: cannot read file information", path);
+        }
+        if (info->Attribute & EFI_FILE_DIRECTORY) {
+                FreePool(info);
+                file_close(f);
+                return log_error_status(EFI_INVALID_PARAMETER, L"%s: is a directory; give a file", path);
+        }
+        f->size = info->FileSize;
+        FreePool(info);
+        return EFI_SUCCESS;
+}
+
+EFI_STATUS file_read_at(struct efi_file *f, UINT64 offset, void *buffer, UINT64 len) {
+        EFI_STATUS status;
+        unsigned char *p = buffer;
+
+        if (offset > f->size || len > f->size - offset)
+                return EFI_END_OF_FILE;
+        status = f->handle->SetPosition(f->handle, offset);
+        if (EFI_ERROR(status))
+                return status;
+        while (len > 0) {
+                UINTN n = len > READ_CHUNK ? READ_CHUNK : (UINTN)len;
+                status = f->handle->Read(f->handle, &n, p);
+                if (EFI_ERROR(status))
+                        return status;
+                if (n == 0)
+                        return EFI_END_OF_FILE;
+                p += n;
+                len -= n;
+        }
+        return EFI_SUCCESS;
+}
+
+void file_close(struct efi_file *f) {
+        if (f->handle)
+                f->handle->Close(f->handle);
+        f->handle = NULL;
+}

@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: MIT */
+/* Thin wrappers over UEFI boot services, shared by the glue files. */
+#ifndef PVHBOOT_GLUE_H
+#define PVHBOOT_GLUE_H
+
+#include <efi.h>
+#include <efilib.h>
+
+#include "layout.h"
+
+/* console.c: every message starts with "pvhboot: " and is one line. */
+void log_info(const CHAR16 *fmt, ...);
+/* Prints "pvhboot: error: <message>" and returns status, so callers can
+ * write `return log_error_status(EFI_NOT_FOUND, L"%s: ...", path);`. */
+EFI_STATUS log_error_status(EFI_STATUS status, const CHAR16 *fmt, ...);
+
+/* pages.c: page allocations are recorded so that any failure before
+ * ExitBootServices can hand every page back (the machine is untouched). */
+EFI_STATUS pages_alloc_below(UINT64 max_address, UINT64 bytes, EFI_MEMORY_TYPE type,
+                             EFI_PHYSICAL_ADDRESS *out);
+EFI_STATUS pages_alloc_at(EFI_PHYSICAL_ADDRESS address, UINT64 bytes);
+void pages_free_all(void);
+/* The allocations that must survive until the kernel runs (for checks). */
+size_t pages_list(struct phys_range *out, size_t cap, int include_claims);
+
+/* memmap.c */
+struct efi_memmap {
+        void *buffer;
+        UINTN capacity;         /* bytes */
+        UINTN size;
+        UINTN key;
+        UINTN desc_size;
+        UINT32 desc_version;
+};
+/* Allocate a buffer big enough for the current map plus headroom. */
+EFI_STATUS memmap_alloc(struct efi_memmap *m);
+/* Fill the buffer; allocates nothing (safe between ExitBootServices tries). */
+EFI_STATUS memmap_read(struct efi_memmap *m);
+
+/* file.c */
+struct efi_file {
+        EFI_FILE_HANDLE handle;
+        UINT64 size;
+        const CHAR16 *path;
+};
+EFI_STATUS file_open(EFI_FILE_HANDLE root, const CHAR16 *path, struct efi_file *f);
+EFI_STATUS file_read_at(struct efi_file *f, UINT64 offset, void *buffer, UINT64 len);
+void file_close(struct efi_file *f);
+
+/* acpi.c: the RSDP from the configuration table (ACPI 2.0, else 1.0), or 0. */
+UINT64 acpi_find_rsdp(void);
+
+#endif

@@ -1,0 +1,470 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * pvhboot: load a vmlinux and its initrds through EFI file protocols, build
+ * the PVH start_info, exit boot services and enter the kernel's PVH entry.
+ *
+ * Everything that can fail happens before ExitBootServices, and every
+ * failure frees what was allocated and returns an error status, so the shell
+ * or boot manager that started us keeps working.
+ */
+#include "glue.h"
+
+#include "boot_options.h"
+#include "elf_kernel.h"
+#include "handoff.h"
+#include "layout.h"
+#include "pvh_memmap.h"
+#include "pvh_start_info.h"
+
+#define BELOW_4G 0xFFFFFFFFull
+#define BELOW_1G 0x3FFFFFFFull
+
+/*
+ * Everything start_info points at, in one allocation below 1 GiB (Linux's
+ * early PVH page tables map only the first 1 GiB). Recent Linux uses the
+ * bytes around start_info as a scratch stack before it has one, so
+ * start_info does not sit at the very start of the allocation.
+ */
+struct pvh_boot_block {
+        uint8_t scratch[64];
+        struct hvm_start_info start_info;
+        struct hvm_modlist_entry modlist[1];
+        struct hvm_memmap_table_entry memmap[PVH_MEMMAP_MAX_ENTRIES];
+        char cmdline[PVH_CMDLINE_MAX + 1];
+};
+
+static const CHAR16 USAGE[] =
+        L"usage: pvhboot.efi kernel=PATH [initrd=PATH]... [--] [kernel command line]\n"
+        L"  PATH: '\\' or '/' separated; absolute from the root of pvhboot's volume,\n"
+        L"        or relative to pvhboot's own directory. initrd= repeats: files are\n"
+        L"        concatenated in order. Everything else is the kernel command line.\n";
+
+static struct boot_options options;
+static CHAR16 own_dir[BOOT_PATH_MAX];
+static CHAR16 kernel_path[BOOT_PATH_MAX];
+static CHAR16 initrd_paths[BOOT_MAX_INITRDS][BOOT_PATH_MAX];
+
+static int kernel_read(void *ctx, uint64_t off, void *buf, size_t len) {
+        return EFI_ERROR(file_read_at(ctx, off, buf, len)) ? -1 : 0;
+}
+
+/* The directory pvhboot.efi was loaded from, from its file path nodes. */
+static void find_own_dir(EFI_LOADED_IMAGE *image) {
+        CHAR16 file[BOOT_PATH_MAX];
+        UINTN len = 0;
+
+        file[0] = 0;
+        for (EFI_DEVICE_PATH *dp = image->FilePath; dp && !IsDevicePathEnd(dp);
+             dp = NextDevicePathNode(dp)) {
+                if (DevicePathType(dp) != MEDIA_DEVICE_PATH || DevicePathSubType(dp) != MEDIA_FILEPATH_DP)
+                        continue;
+                FILEPATH_DEVICE_PATH *fp = (FILEPATH_DEVICE_PATH *)dp;
+                UINTN n = (DevicePathNodeLength(dp) - SIZE_OF_FILEPATH_DEVICE_PATH) / sizeof(CHAR16);
+                /* Nodes are concatenated; each may or may not end in NUL. */
+                if (len > 0 && len + 1 < BOOT_PATH_MAX && file[len - 1] != '\\')
+                        file[len++] = '\\';
+                for (UINTN i = 0; i < n && fp->PathName[i] && len + 1 < BOOT_PATH_MAX; i++)
+                        file[len++] = fp->PathName[i];
+                file[len] = 0;
+        }
+        if (path_parent(file, own_dir, BOOT_PATH_MAX) < 0) {
+                own_dir[0] = '\\';
+                own_dir[1] = 0;
+        }
+}
+
+static EFI_STATUS parse_options(EFI_HANDLE image_handle, EFI_LOADED_IMAGE *image) {
+        EFI_GUID shell_params_guid = EFI_SHELL_PARAMETERS_PROTOCOL_GUID;
+        EFI_SHELL_PARAMETERS_PROTOCOL *shell = NULL;
+        enum boot_options_error err;
+
+        boot_options_init(&options);
+        /* From the shell, LoadOptions is the whole command line with argv[0];
+         * the shell's own split is the one the user expects. */
+        if (!EFI_ERROR(BS->OpenProtocol(image_handle, &shell_params_guid, (void **)&shell, image_handle,
+                                        NULL, EFI_OPEN_PROTOCOL_GET_PROTOCOL)) &&
+            shell && shell->Argc > 0)
+                err = boot_options_add_argv(&options, (const uint16_t *const *)shell->Argv + 1, shell->Argc - 1);
+        else if (load_options_are_text(image->LoadOptions, image->LoadOptionsSize))
+                err = boot_options_add_load_options(&options, image->LoadOptions, image->LoadOptionsSize);
+        else
+                err = BOOT_OPTIONS_OK;
+
+        if (err == BOOT_OPTIONS_ERR_CMDLINE_TOO_LONG)
+                return log_error_status(EFI_INVALID_PARAMETER,
+                                        L"options: kernel command line is %ld bytes, Linux accepts at most %d; shorten it",
+                                        (UINT64)options.cmdline_wanted, PVH_CMDLINE_MAX);
+        if (err)
+                return log_error_status(EFI_INVALID_PARAMETER, L"options: %a", boot_options_strerror(err));
+        if (!options.kernel[0]) {
+                Print(L"%s", USAGE);
+                return log_error_status(EFI_INVALID_PARAMETER, L"options: no kernel= given; nothing to boot");
+        }
+
+        if (path_resolve(own_dir, options.kernel, kernel_path, BOOT_PATH_MAX) < 0)
+                return log_error_status(EFI_INVALID_PARAMETER, L"%s: path too long", options.kernel);
+        for (unsigned i = 0; i < options.nr_initrds; i++)
+                if (path_resolve(own_dir, options.initrd[i], initrd_paths[i], BOOT_PATH_MAX) < 0)
+                        return log_error_status(EFI_INVALID_PARAMETER, L"%s: path too long", options.initrd[i]);
+        return EFI_SUCCESS;
+}
+
+struct boot_state {
+        EFI_FILE_HANDLE root;
+        struct efi_file kernel_file;
+        struct elf_kernel kernel;
+        struct phys_range kernel_ranges[ELF_KERNEL_MAX_SEGMENTS];
+        size_t nr_kernel_ranges;
+        uint64_t staged[ELF_KERNEL_MAX_SEGMENTS];      /* 0: loaded in place */
+        EFI_PHYSICAL_ADDRESS initrd;
+        uint64_t initrd_size;
+        struct pvh_boot_block *block;
+        struct handoff_params *params;
+        EFI_PHYSICAL_ADDRESS handoff;
+        struct efi_memmap memmap;
+};
+
+static struct boot_state S;
+
+static EFI_STATUS check_kernel_destinations(const void *map, UINTN map_size, UINTN desc_size) {
+        for (size_t i = 0; i < S.nr_kernel_ranges; i++)
+                if (!layout_range_is_ram(map, map_size, desc_size, S.kernel_ranges[i]))
+                        return log_error_status(EFI_LOAD_ERROR,
+                                                L"%s: kernel needs 0x%lx-0x%lx, which is not free RAM on this machine "
+                                                L"(reserved, MMIO or missing); relink the kernel for another address or add memory",
+                                                kernel_path, S.kernel_ranges[i].start, S.kernel_ranges[i].end - 1);
+        return EFI_SUCCESS;
+}
+
+/* Claim the parts of the kernel's destination that are free now, so that
+ * nothing we allocate later lands there, and read each segment straight into
+ * place when all of its pages are ours; otherwise into a staging buffer that
+ * the handoff moves after ExitBootServices. */
+static EFI_STATUS load_kernel(void) {
+        struct efi_memmap snapshot = { 0 };
+        struct phys_range claimed[64];
+        size_t nr_claimed = 0;
+        EFI_STATUS status;
+
+        status = memmap_alloc(&snapshot);
+        if (!EFI_ERROR(status))
+                status = memmap_read(&snapshot);
+        if (EFI_ERROR(status))
+                return log_error_status(status, L"memory map: GetMemoryMap failed: %r", status);
+        status = check_kernel_destinations(snapshot.buffer, snapshot.size, snapshot.desc_size);
+        if (EFI_ERROR(status))
+                return status;
+
+        for (size_t i = 0; i < S.nr_kernel_ranges; i++) {
+                struct phys_range pieces[32];
+                size_t n = layout_free_pieces(snapshot.buffer, snapshot.size, snapshot.desc_size,
+                                              S.kernel_ranges[i], pieces, 32);
+                for (size_t j = 0; j < n && j < 32 && nr_claimed < 64; j++)
+                        if (!EFI_ERROR(pages_alloc_at(pieces[j].start, pieces[j].end - pieces[j].start)))
+                                claimed[nr_claimed++] = pieces[j];
+        }
+
+        for (unsigned i = 0; i < S.kernel.nr_segments; i++) {
+                const struct elf_kernel_segment *seg = &S.kernel.segments[i];
+                struct phys_range need = { seg->paddr & ~(uint64_t)(EFI_PAGE_SIZE - 1),
+                                           (seg->paddr + seg->mem_size + EFI_PAGE_SIZE - 1) &
+                                                   ~(uint64_t)(EFI_PAGE_SIZE - 1) };
+                int in_place = 0;
+                void *dst;
+
+                /* Claimed pieces are disjoint and sorted within each range. */
+                for (size_t j = 0; j < nr_claimed; j++)
+                        if (claimed[j].start <= need.start && need.start < claimed[j].end) {
+                                need.start = claimed[j].end;
+                                j = (size_t)-1;
+                                if (need.start >= need.end) {
+                                        in_place = 1;
+                                        break;
+                                }
+                        }
+
+                if (in_place) {
+                        S.staged[i] = 0;
+                        dst = (void *)(UINTN)seg->paddr;
+                } else {
+                        EFI_PHYSICAL_ADDRESS buf;
+                        status = pages_alloc_below(BELOW_4G, seg->file_size, EfiLoaderData, &buf);
+                        if (EFI_ERROR(status))
+                                return log_error_status(status, L"%s: no memory below 4 GiB to stage %ld bytes of segment %d",
+                                                        kernel_path, seg->file_size, i);
+                        S.staged[i] = buf;
+                        dst = (void *)(UINTN)buf;
+                }
+                status = file_read_at(&S.kernel_file, seg->file_offset, dst, seg->file_size);
+                if (EFI_ERROR(status))
+                        return log_error_status(status, L"%s: read of segment %d failed: %r", kernel_path, i, status);
+        }
+        return EFI_SUCCESS;
+}
+
+/* All initrds, 4-byte aligned one after another (GRUB's rule; Linux skips
+ * the zero padding between cpio archives), in one page-aligned buffer below
+ * 4 GiB: PVH module 0. */
+static EFI_STATUS load_initrds(void) {
+        struct efi_file files[BOOT_MAX_INITRDS];
+        uint64_t offset = 0;
+        EFI_STATUS status = EFI_SUCCESS;
+        unsigned opened = 0;
+
+        if (options.nr_initrds == 0)
+                return EFI_SUCCESS;
+        for (; opened < options.nr_initrds; opened++) {
+                status = file_open(S.root, initrd_paths[opened], &files[opened]);
+                if (EFI_ERROR(status))
+                        goto close_files;
+                if (files[opened].size > BELOW_4G || S.initrd_size > BELOW_4G - files[opened].size - 3) {
+                        status = log_error_status(EFI_BAD_BUFFER_SIZE, L"%s: initrds add up to more than 4 GiB",
+                                                  initrd_paths[opened]);
+                        opened++;
+                        goto close_files;
+                }
+                S.initrd_size = ((S.initrd_size + 3) & ~3ull) + files[opened].size;
+        }
+
+        status = pages_alloc_below(BELOW_4G, S.initrd_size, EfiLoaderData, &S.initrd);
+        if (EFI_ERROR(status)) {
+                status = log_error_status(status, L"%s: no room below 4 GiB for %ld bytes of initrd",
+                                          initrd_paths[0], S.initrd_size);
+                goto close_files;
+        }
+        for (unsigned i = 0; i < options.nr_initrds; i++) {
+                unsigned char *base = (unsigned char *)(UINTN)S.initrd;
+                while (offset & 3)
+                        base[offset++] = 0;
+                status = file_read_at(&files[i], 0, base + offset, files[i].size);
+                if (EFI_ERROR(status)) {
+                        status = log_error_status(status, L"%s: read failed: %r", initrd_paths[i], status);
+                        goto close_files;
+                }
+                offset += files[i].size;
+                log_info(L"initrd %s: %ld bytes", initrd_paths[i], files[i].size);
+        }
+
+close_files:
+        while (opened > 0)
+                file_close(&files[--opened]);
+        return status;
+}
+
+static EFI_STATUS build_boot_block(UINT64 rsdp) {
+        EFI_PHYSICAL_ADDRESS address;
+        struct pvh_boot_block *b;
+        EFI_STATUS status;
+
+        status = pages_alloc_below(BELOW_1G, sizeof(*b), EfiLoaderData, &address);
+        if (EFI_ERROR(status))
+                return log_error_status(status, L"start_info: no memory below 1 GiB: %r", status);
+        b = S.block = (struct pvh_boot_block *)(UINTN)address;
+        ZeroMem(b, sizeof(*b));
+
+        CopyMem(b->cmdline, options.cmdline, options.cmdline_len);
+        b->cmdline[options.cmdline_len] = '\0';
+        b->start_info = (struct hvm_start_info){
+                .magic = XEN_HVM_START_MAGIC_VALUE,
+                .version = PVH_START_INFO_VERSION,
+                .cmdline_paddr = (uint64_t)(UINTN)b->cmdline,
+                .rsdp_paddr = rsdp,
+                .memmap_paddr = (uint64_t)(UINTN)b->memmap,
+        };
+        if (S.initrd_size) {
+                b->modlist[0] = (struct hvm_modlist_entry){ .paddr = S.initrd, .size = S.initrd_size };
+                b->start_info.nr_modules = 1;
+                b->start_info.modlist_paddr = (uint64_t)(UINTN)b->modlist;
+        }
+        return EFI_SUCCESS;
+}
+
+static EFI_STATUS build_handoff(void) {
+        UINTN blob_size = (UINTN)(handoff_blob_end - handoff_blob_start);
+        struct handoff_params *p;
+        EFI_STATUS status;
+
+        if (blob_size > HANDOFF_PARAMS_OFFSET)
+                return log_error_status(EFI_LOAD_ERROR, L"internal: handoff code too large");
+        /* LoaderCode: executable even where the firmware makes data NX. */
+        status = pages_alloc_below(BELOW_4G, HANDOFF_REGION_SIZE, EfiLoaderCode, &S.handoff);
+        if (EFI_ERROR(status))
+                return log_error_status(status, L"handoff: no memory below 4 GiB: %r", status);
+        CopyMem((void *)(UINTN)S.handoff, handoff_blob_start, blob_size);
+
+        p = S.params = (struct handoff_params *)(UINTN)(S.handoff + HANDOFF_PARAMS_OFFSET);
+        ZeroMem(p, sizeof(*p));
+        p->gdt[HANDOFF_CS32 / 8] = HANDOFF_GDT_CODE32;
+        p->gdt[HANDOFF_DS32 / 8] = HANDOFF_GDT_DATA32;
+        p->gdt[HANDOFF_TSS / 8] = HANDOFF_GDT_TSS32;
+        p->gdt_limit = sizeof(p->gdt) - 1;
+        p->gdt_base = (UINT64)(UINTN)p->gdt;
+        p->entry = S.kernel.pvh_entry;
+        p->start_info = (uint32_t)(UINTN)&S.block->start_info;
+        p->stack_top = (uint32_t)(S.handoff + HANDOFF_REGION_SIZE);
+        p->nr_copies = S.kernel.nr_segments;
+        for (unsigned i = 0; i < S.kernel.nr_segments; i++) {
+                const struct elf_kernel_segment *seg = &S.kernel.segments[i];
+                p->copies[i] = (struct handoff_copy){
+                        .dst = (uint32_t)seg->paddr,
+                        .src = S.staged[i] ? (uint32_t)S.staged[i] : (uint32_t)seg->paddr,
+                        .len = (uint32_t)seg->file_size,
+                        .zero_len = (uint32_t)(seg->mem_size - seg->file_size),
+                };
+        }
+        return EFI_SUCCESS;
+}
+
+/* None of the buffers that must live until the kernel runs may sit where
+ * the kernel goes, and start_info and friends must stay below 1 GiB. */
+static EFI_STATUS check_live_buffers(void) {
+        struct phys_range live[128];
+        size_t dest_index, n = pages_list(live, 128, 0);
+        int hit = layout_find_overlap(S.kernel_ranges, S.nr_kernel_ranges, live, n, &dest_index);
+
+        if (hit >= 0)
+                return log_error_status(EFI_LOAD_ERROR,
+                                        L"%s: firmware placed pvhboot's buffer 0x%lx-0x%lx inside the kernel's range 0x%lx-0x%lx; report this",
+                                        kernel_path, live[hit].start, live[hit].end - 1,
+                                        S.kernel_ranges[dest_index].start, S.kernel_ranges[dest_index].end - 1);
+        return EFI_SUCCESS;
+}
+
+/* UEFI 2.10, 7.4 ExitBootServices(): "If MapKey value is incorrect,
+ * ExitBootServices() returns EFI_INVALID_PARAMETER and GetMemoryMap() with
+ * ExitBootServices() must be called again." Between tries nothing is
+ * allocated or printed; the PVH memory map is rebuilt from each final map. */
+static EFI_STATUS exit_boot_services(EFI_HANDLE image_handle) {
+        struct pvh_boot_block *b = S.block;
+        EFI_STATUS status = EFI_SUCCESS;
+
+        for (int attempt = 0; attempt < 8; attempt++) {
+                size_t count;
+                enum pvh_memmap_error err;
+
+                status = memmap_read(&S.memmap);
+                if (EFI_ERROR(status))
+                        break;
+                if (attempt == 0) {
+                        status = check_kernel_destinations(S.memmap.buffer, S.memmap.size, S.memmap.desc_size);
+                        if (EFI_ERROR(status))
+                                return status;
+                }
+                err = pvh_memmap_from_efi(S.memmap.buffer, S.memmap.size, S.memmap.desc_size, b->memmap,
+                                          PVH_MEMMAP_MAX_ENTRIES, &count);
+                if (err != PVH_MEMMAP_OK) {
+                        if (attempt == 0)
+                                return log_error_status(EFI_LOAD_ERROR, L"memory map: %a", pvh_memmap_strerror(err));
+                        return EFI_LOAD_ERROR;
+                }
+                b->start_info.memmap_entries = (uint32_t)count;
+                status = BS->ExitBootServices(image_handle, S.memmap.key);
+                if (!EFI_ERROR(status))
+                        return EFI_SUCCESS;
+                if (status != EFI_INVALID_PARAMETER)
+                        break;
+        }
+        if (EFI_ERROR(status))
+                return log_error_status(status, L"ExitBootServices failed: %r", status);
+        return status;
+}
+
+EFI_STATUS EFIAPI efi_main(EFI_HANDLE image_handle, EFI_SYSTEM_TABLE *system_table) {
+        EFI_GUID loaded_image_guid = LOADED_IMAGE_PROTOCOL;
+        EFI_LOADED_IMAGE *image;
+        enum elf_kernel_error elf_err;
+        EFI_STATUS status;
+        UINT64 rsdp;
+
+        InitializeLib(image_handle, system_table);
+
+        status = BS->OpenProtocol(image_handle, &loaded_image_guid, (void **)&image, image_handle, NULL,
+                                  EFI_OPEN_PROTOCOL_GET_PROTOCOL);
+        if (EFI_ERROR(status))
+                return log_error_status(status, L"cannot get pvhboot's loaded image: %r", status);
+        find_own_dir(image);
+
+        status = parse_options(image_handle, image);
+        if (EFI_ERROR(status))
+                return status;
+
+        S.root = LibOpenRoot(image->DeviceHandle);
+        if (!S.root)
+                return log_error_status(EFI_NOT_FOUND, L"%s: cannot open the volume pvhboot was loaded from", kernel_path);
+
+        status = file_open(S.root, kernel_path, &S.kernel_file);
+        if (EFI_ERROR(status))
+                goto close_root;
+        elf_err = elf_kernel_parse(kernel_read, &S.kernel_file, S.kernel_file.size, &S.kernel);
+        if (elf_err != ELF_KERNEL_OK) {
+                status = log_error_status(EFI_LOAD_ERROR, L"%s: %a", kernel_path, elf_kernel_strerror(elf_err));
+                goto close_kernel;
+        }
+        S.nr_kernel_ranges = layout_kernel_page_ranges(&S.kernel, S.kernel_ranges);
+
+        /* Every initrd must exist before any memory is claimed. */
+        for (unsigned i = 0; i < options.nr_initrds; i++) {
+                struct efi_file probe;
+                status = file_open(S.root, initrd_paths[i], &probe);
+                if (EFI_ERROR(status))
+                        goto close_kernel;
+                file_close(&probe);
+        }
+
+        status = load_kernel();
+        if (EFI_ERROR(status))
+                goto free_pages;
+        log_info(L"kernel %s: %ld bytes, read %ld, PVH entry 0x%x", kernel_path, S.kernel_file.size,
+                 elf_kernel_load_bytes(&S.kernel), S.kernel.pvh_entry);
+
+        status = load_initrds();
+        if (EFI_ERROR(status))
+                goto free_pages;
+
+        rsdp = acpi_find_rsdp();
+        if (rsdp)
+                log_info(L"ACPI RSDP at 0x%lx", rsdp);
+        else
+                log_info(L"warning: no ACPI RSDP in the EFI configuration table; the kernel will see no ACPI");
+
+        status = build_boot_block(rsdp);
+        if (EFI_ERROR(status))
+                goto free_pages;
+        status = build_handoff();
+        if (EFI_ERROR(status))
+                goto free_pages;
+        status = memmap_alloc(&S.memmap);
+        if (EFI_ERROR(status)) {
+                status = log_error_status(status, L"memory map: cannot allocate: %r", status);
+                goto free_pages;
+        }
+        status = check_live_buffers();
+        if (EFI_ERROR(status))
+                goto free_pages;
+
+        log_info(L"command line: %a", options.cmdline);
+        log_info(L"starting kernel at 0x%x", S.kernel.pvh_entry);
+
+        file_close(&S.kernel_file);
+        S.root->Close(S.root);
+        S.root = NULL;
+
+        status = exit_boot_services(image_handle);
+        if (EFI_ERROR(status))
+                goto free_pages;
+
+        /* Boot services are gone: from here on nothing may fail. */
+        ((void (__attribute__((sysv_abi)) *)(struct handoff_params *))(UINTN)(
+                S.handoff + (UINTN)(handoff_enter - handoff_blob_start)))(S.params);
+        for (;;)
+                __asm__ volatile("cli; hlt");
+
+free_pages:
+        pages_free_all();
+close_kernel:
+        file_close(&S.kernel_file);
+close_root:
+        if (S.root)
+                S.root->Close(S.root);
+        return status;
+}

@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * pvhboot's own words and the kernel command line, from the EFI shell's argv
+ * or from a LoadOptions string (a Boot#### entry's optional data).
+ *
+ *   kernel=PATH      the vmlinux to boot (once)
+ *   initrd=PATH      an initrd; repeat to concatenate several, in order
+ *   --               everything after it is kernel command line
+ *   anything else    kernel command line, in order
+ */
+#ifndef PVHBOOT_BOOT_OPTIONS_H
+#define PVHBOOT_BOOT_OPTIONS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pvh_start_info.h"
+
+#define BOOT_PATH_MAX 256u      /* UTF-16 units including the NUL */
+#define BOOT_MAX_INITRDS 16u
+
+enum boot_options_error {
+        BOOT_OPTIONS_OK = 0,
+        BOOT_OPTIONS_ERR_CMDLINE_TOO_LONG,
+        BOOT_OPTIONS_ERR_TOO_MANY_INITRDS,
+        BOOT_OPTIONS_ERR_PATH_TOO_LONG,
+        BOOT_OPTIONS_ERR_EMPTY_PATH,
+        BOOT_OPTIONS_ERR_DUPLICATE_KERNEL,
+        BOOT_OPTIONS_ERR_BAD_UTF16,
+        BOOT_OPTIONS_ERR_UNTERMINATED_QUOTE,
+};
+
+struct boot_options {
+        uint16_t kernel[BOOT_PATH_MAX];         /* empty: none given */
+        unsigned nr_initrds;
+        uint16_t initrd[BOOT_MAX_INITRDS][BOOT_PATH_MAX];
+        char cmdline[PVH_CMDLINE_MAX + 1];      /* UTF-8, NUL-terminated */
+        size_t cmdline_len;
+        /* Length the command line would have had; > PVH_CMDLINE_MAX on error. */
+        size_t cmdline_wanted;
+        int loader_words_ended;                 /* "--" seen */
+};
+
+void boot_options_init(struct boot_options *o);
+
+/* Words already split by the EFI shell (argv[1..]); each is NUL-terminated. */
+enum boot_options_error boot_options_add_argv(struct boot_options *o, const uint16_t *const *argv,
+                                              size_t argc);
+
+/*
+ * A LoadOptions buffer of size bytes: UTF-16, optionally NUL-terminated,
+ * split at blanks outside double quotes. Quotes stay in command-line words
+ * (Linux parses them) and are removed from paths.
+ */
+enum boot_options_error boot_options_add_load_options(struct boot_options *o, const void *data,
+                                                      size_t size);
+
+/*
+ * Whether LoadOptions hold text meant for us. Firmware boot entries may
+ * carry binary optional data (edk2 stores a GUID in the entries it creates
+ * itself), which must not be taken for a command line.
+ */
+int load_options_are_text(const void *data, size_t size);
+
+const char *boot_options_strerror(enum boot_options_error err);
+
+/*
+ * Resolve a user path against pvhboot's own directory: '/' and '\' both
+ * separate; a leading separator means the volume root; "." and ".." are
+ * folded; the result is absolute with '\' separators. Returns 0, or -1 when
+ * the result does not fit in cap units.
+ */
+int path_resolve(const uint16_t *dir, const uint16_t *path, uint16_t *out, size_t cap);
+
+/* The directory part of an absolute file path ("\EFI\BOOT\X.EFI" -> "\EFI\BOOT"). */
+int path_parent(const uint16_t *file, uint16_t *out, size_t cap);
+
+size_t u16_len(const uint16_t *s);
+
+#endif

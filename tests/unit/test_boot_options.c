@@ -1,0 +1,213 @@
+/* SPDX-License-Identifier: MIT */
+#include <stdlib.h>
+#include <string.h>
+#include <uchar.h>
+
+#include "boot_options.h"
+#include "testlib.h"
+
+static struct boot_options o;
+
+/* UTF-16 to ASCII for comparisons (tests only use ASCII paths). */
+static const char *a(const uint16_t *s) {
+        static char buf[4][512];
+        static int k;
+        char *b = buf[k++ % 4];
+        size_t i = 0;
+        for (; s[i] && i < 511; i++)
+                b[i] = (char)s[i];
+        b[i] = 0;
+        return b;
+}
+
+static enum boot_options_error argv(const char16_t *const *words, size_t n) {
+        boot_options_init(&o);
+        return boot_options_add_argv(&o, (const uint16_t *const *)words, n);
+}
+
+static enum boot_options_error load_options(const char16_t *s, size_t bytes) {
+        boot_options_init(&o);
+        return boot_options_add_load_options(&o, s, bytes);
+}
+
+#define LOPT(s) load_options(s, sizeof(s) - 2) /* without the terminating NUL */
+
+static void test_shell_argv(void) {
+        const char16_t *w[] = { u"kernel=\\vmlinux", u"initrd=\\a.img", u"console=ttyS0",
+                                u"initrd=b.img", u"quiet", u"root=/dev/vda" };
+        CHECK_EQ(argv(w, 6), BOOT_OPTIONS_OK);
+        CHECK_STR(a(o.kernel), "\\vmlinux");
+        CHECK_EQ(o.nr_initrds, 2);
+        CHECK_STR(a(o.initrd[0]), "\\a.img");
+        CHECK_STR(a(o.initrd[1]), "b.img");
+        CHECK_STR(o.cmdline, "console=ttyS0 quiet root=/dev/vda");
+        CHECK_EQ(o.cmdline_len, strlen(o.cmdline));
+}
+
+static void test_no_arguments(void) {
+        CHECK_EQ(argv(NULL, 0), BOOT_OPTIONS_OK);
+        CHECK_EQ(o.kernel[0], 0);
+        CHECK_STR(o.cmdline, "");
+}
+
+static void test_double_dash(void) {
+        const char16_t *w[] = { u"kernel=k", u"--", u"initrd=x", u"kernel=y", u"--", u"z" };
+        CHECK_EQ(argv(w, 6), BOOT_OPTIONS_OK);
+        CHECK_STR(a(o.kernel), "k");
+        CHECK_EQ(o.nr_initrds, 0);
+        CHECK_STR(o.cmdline, "initrd=x kernel=y -- z");
+}
+
+static void test_argv_word_with_blank_is_quoted(void) {
+        const char16_t *w[] = { u"kernel=k", u"dyndbg=file x.c +p", u"say=\"hi there\"" };
+        CHECK_EQ(argv(w, 3), BOOT_OPTIONS_OK);
+        CHECK_STR(o.cmdline, "\"dyndbg=file x.c +p\" say=\"hi there\"");
+}
+
+static void test_errors(void) {
+        const char16_t *dup[] = { u"kernel=a", u"kernel=b" };
+        CHECK_EQ(argv(dup, 2), BOOT_OPTIONS_ERR_DUPLICATE_KERNEL);
+        const char16_t *empty[] = { u"kernel=" };
+        CHECK_EQ(argv(empty, 1), BOOT_OPTIONS_ERR_EMPTY_PATH);
+        const char16_t *surrogate[] = { u"kernel=k", u"x=\xD800" };
+        CHECK_EQ(argv(surrogate, 2), BOOT_OPTIONS_ERR_BAD_UTF16);
+
+        const char16_t *many[17];
+        for (int i = 0; i < 17; i++)
+                many[i] = u"initrd=x";
+        CHECK_EQ(argv(many, 16), BOOT_OPTIONS_OK);
+        CHECK_EQ(argv(many, 17), BOOT_OPTIONS_ERR_TOO_MANY_INITRDS);
+
+        char16_t longpath[300] = u"kernel=";
+        for (int i = 7; i < 299; i++)
+                longpath[i] = 'p';
+        longpath[299] = 0;
+        const char16_t *lp[] = { longpath };
+        CHECK_EQ(argv(lp, 1), BOOT_OPTIONS_ERR_PATH_TOO_LONG);
+}
+
+static void test_cmdline_limit(void) {
+        static char16_t word[2100];
+        const char16_t *w[] = { u"kernel=k", word };
+        for (int i = 0; i < 2047; i++)
+                word[i] = 'x';
+        word[2047] = 0;
+        CHECK_EQ(argv(w, 2), BOOT_OPTIONS_OK);
+        CHECK_EQ(o.cmdline_len, 2047);
+        CHECK_EQ(o.cmdline[2047], 0);
+        word[2047] = 'y';
+        word[2048] = 0;
+        CHECK_EQ(argv(w, 2), BOOT_OPTIONS_ERR_CMDLINE_TOO_LONG);
+        CHECK_EQ(o.cmdline_wanted, 2048);
+        CHECK_EQ(strlen(o.cmdline), 2047);
+        /* Two words that are each short but too long together. */
+        for (int i = 0; i < 1100; i++)
+                word[i] = 'z';
+        word[1100] = 0;
+        const char16_t *w2[] = { word, word };
+        CHECK_EQ(argv(w2, 2), BOOT_OPTIONS_ERR_CMDLINE_TOO_LONG);
+        CHECK_EQ(o.cmdline_wanted, 2201);
+}
+
+static void test_utf8(void) {
+        const char16_t *w[] = { u"kernel=k", u"name=caf\u00e9", u"x=\u20ac", u"y=\U0001F600" };
+        CHECK_EQ(argv(w, 4), BOOT_OPTIONS_OK);
+        CHECK_STR(o.cmdline, "name=caf\xc3\xa9 x=\xe2\x82\xac y=\xf0\x9f\x98\x80");
+}
+
+static void test_load_options(void) {
+        CHECK_EQ(LOPT(u"  kernel=\\vmlinux\tinitrd=/boot/i.img   console=ttyS0  foo=\"a  b\" "), BOOT_OPTIONS_OK);
+        CHECK_STR(a(o.kernel), "\\vmlinux");
+        CHECK_EQ(o.nr_initrds, 1);
+        CHECK_STR(a(o.initrd[0]), "/boot/i.img");
+        CHECK_STR(o.cmdline, "console=ttyS0 foo=\"a  b\"");
+
+        CHECK_EQ(LOPT(u"kernel=\"\\my dir\\vmlinux\" quiet"), BOOT_OPTIONS_OK);
+        CHECK_STR(a(o.kernel), "\\my dir\\vmlinux");
+        CHECK_STR(o.cmdline, "quiet");
+
+        CHECK_EQ(LOPT(u"kernel=k foo=\"a b"), BOOT_OPTIONS_ERR_UNTERMINATED_QUOTE);
+
+        /* The NUL ends the options even if the buffer is longer. */
+        static const char16_t with_nul[] = u"kernel=k a\0b c";
+        CHECK_EQ(load_options(with_nul, sizeof(with_nul)), BOOT_OPTIONS_OK);
+        CHECK_STR(o.cmdline, "a");
+
+        /* An odd byte count: the last byte is ignored. */
+        CHECK_EQ(load_options(u"kernel=k ab", 23), BOOT_OPTIONS_OK);
+        CHECK_STR(o.cmdline, "ab");
+        CHECK_EQ(load_options(u"kernel=k ab", 21), BOOT_OPTIONS_OK);
+        CHECK_STR(o.cmdline, "a");
+}
+
+/* A shell launch and a Boot#### entry with the same text parse the same. */
+static void test_argv_and_load_options_agree(void) {
+        const char16_t *w[] = { u"kernel=\\EFI\\vmlinux", u"initrd=i1", u"initrd=i2", u"console=ttyS0", u"ro" };
+        struct boot_options shell;
+        CHECK_EQ(argv(w, 5), BOOT_OPTIONS_OK);
+        shell = o;
+        CHECK_EQ(LOPT(u"kernel=\\EFI\\vmlinux initrd=i1 initrd=i2 console=ttyS0 ro"), BOOT_OPTIONS_OK);
+        CHECK(memcmp(&shell, &o, sizeof(o)) == 0);
+}
+
+static void test_load_options_are_text(void) {
+        /* edk2's auto-created boot options carry this GUID as optional data. */
+        static const unsigned char edk2_guid[16] = { 0x4e, 0xac, 0x08, 0x81, 0x11, 0x9f, 0x59, 0x4d,
+                                                     0x85, 0x0e, 0xe2, 0x1a, 0x52, 0x2c, 0x59, 0xb2 };
+        CHECK(!load_options_are_text(edk2_guid, sizeof(edk2_guid)));
+        CHECK(load_options_are_text(u"kernel=x", 16));
+        CHECK(load_options_are_text(u" console=ttyS0\r\n", 32));
+        CHECK(!load_options_are_text(u"kernel=x", 15));
+        CHECK(!load_options_are_text(u"", 2));
+        CHECK(!load_options_are_text(u"   ", 6));
+        CHECK(!load_options_are_text(NULL, 0));
+        CHECK(!load_options_are_text(u"ab\x01", 6));
+        CHECK(load_options_are_text(u"x=caf\u00e9", 14));
+}
+
+static void test_path_resolve(void) {
+        uint16_t out[BOOT_PATH_MAX];
+        const uint16_t *dir = u"\\EFI\\pvhboot";
+        CHECK_EQ(path_resolve(dir, u"vmlinux", out, BOOT_PATH_MAX), 0);
+        CHECK_STR(a(out), "\\EFI\\pvhboot\\vmlinux");
+        CHECK_EQ(path_resolve(dir, u"\\vmlinux", out, BOOT_PATH_MAX), 0);
+        CHECK_STR(a(out), "\\vmlinux");
+        CHECK_EQ(path_resolve(dir, u"/boot/vmlinux", out, BOOT_PATH_MAX), 0);
+        CHECK_STR(a(out), "\\boot\\vmlinux");
+        CHECK_EQ(path_resolve(dir, u"../linux/./vmlinux", out, BOOT_PATH_MAX), 0);
+        CHECK_STR(a(out), "\\EFI\\linux\\vmlinux");
+        CHECK_EQ(path_resolve(dir, u"..\\..\\..\\..\\x", out, BOOT_PATH_MAX), 0);
+        CHECK_STR(a(out), "\\x");
+        CHECK_EQ(path_resolve(dir, u"a//b\\\\c/", out, BOOT_PATH_MAX), 0);
+        CHECK_STR(a(out), "\\EFI\\pvhboot\\a\\b\\c");
+        CHECK_EQ(path_resolve(u"\\", u"k", out, BOOT_PATH_MAX), 0);
+        CHECK_STR(a(out), "\\k");
+        CHECK_EQ(path_resolve(dir, u"vmlinux", out, 21), 0);
+        CHECK_EQ(path_resolve(dir, u"vmlinux", out, 20), -1);
+}
+
+static void test_path_parent(void) {
+        uint16_t out[BOOT_PATH_MAX];
+        CHECK_EQ(path_parent(u"\\EFI\\BOOT\\BOOTX64.EFI", out, BOOT_PATH_MAX), 0);
+        CHECK_STR(a(out), "\\EFI\\BOOT");
+        CHECK_EQ(path_parent(u"\\pvhboot.efi", out, BOOT_PATH_MAX), 0);
+        CHECK_STR(a(out), "\\");
+        CHECK_EQ(path_parent(u"", out, BOOT_PATH_MAX), 0);
+        CHECK_STR(a(out), "\\");
+}
+
+int main(void) {
+        RUN(test_shell_argv);
+        RUN(test_no_arguments);
+        RUN(test_double_dash);
+        RUN(test_argv_word_with_blank_is_quoted);
+        RUN(test_errors);
+        RUN(test_cmdline_limit);
+        RUN(test_utf8);
+        RUN(test_load_options);
+        RUN(test_argv_and_load_options_agree);
+        RUN(test_load_options_are_text);
+        RUN(test_path_resolve);
+        RUN(test_path_parent);
+        return tl_summary("boot_options");
+}

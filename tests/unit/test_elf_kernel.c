@@ -1,0 +1,338 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * In the style of rust-vmm linux-loader's tests: build one good kernel image,
+ * break one field at a time, and assert the exact error.
+ */
+#include <elf.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "elf_kernel.h"
+#include "pvh_start_info.h"
+#include "testlib.h"
+
+#define IMG_SIZE 0x4000
+#define NOTE_OFF 0x200
+#define TEXT_PADDR 0x1000000u
+#define PVH_ENTRY (TEXT_PADDR + 0x100)
+
+struct image {
+        unsigned char b[IMG_SIZE];
+        size_t len;
+        int out_of_bounds_read;
+};
+
+static int mem_read(void *ctx, uint64_t off, void *buf, size_t len) {
+        struct image *im = ctx;
+        if (off > im->len || len > im->len - off) {
+                im->out_of_bounds_read = 1;
+                return -1;
+        }
+        memcpy(buf, im->b + off, len);
+        return 0;
+}
+
+/* A GNU note, then the Xen PVH note; returns the notes' size. */
+static size_t put_notes(unsigned char *p, uint32_t xen_descsz, uint64_t value) {
+        size_t n = 0;
+        Elf32_Nhdr gnu = { 4, 4, 1 };
+        memcpy(p + n, &gnu, sizeof(gnu));
+        n += sizeof(gnu);
+        memcpy(p + n, "GNU", 4);
+        n += 4;
+        memset(p + n, 0xAB, 4);
+        n += 4;
+        Elf32_Nhdr xen = { 4, xen_descsz, XEN_ELFNOTE_PHYS32_ENTRY };
+        memcpy(p + n, &xen, sizeof(xen));
+        n += sizeof(xen);
+        memcpy(p + n, "Xen", 4);
+        n += 4;
+        memcpy(p + n, &value, xen_descsz > 8 ? 8 : xen_descsz);
+        n += (xen_descsz + 3) & ~3u;
+        return n;
+}
+
+/* ELF64: PT_LOAD text, PT_LOAD data (with bss), PT_NOTE. */
+static Elf64_Ehdr *build64(struct image *im) {
+        memset(im, 0, sizeof(*im));
+        im->len = IMG_SIZE;
+        Elf64_Ehdr *e = (Elf64_Ehdr *)im->b;
+        memcpy(e->e_ident, ELFMAG, SELFMAG);
+        e->e_ident[EI_CLASS] = ELFCLASS64;
+        e->e_ident[EI_DATA] = ELFDATA2LSB;
+        e->e_ident[EI_VERSION] = EV_CURRENT;
+        e->e_type = ET_EXEC;
+        e->e_machine = EM_X86_64;
+        e->e_version = EV_CURRENT;
+        e->e_entry = TEXT_PADDR;
+        e->e_phoff = sizeof(Elf64_Ehdr);
+        e->e_ehsize = sizeof(Elf64_Ehdr);
+        e->e_phentsize = sizeof(Elf64_Phdr);
+        e->e_phnum = 3;
+        Elf64_Phdr *ph = (Elf64_Phdr *)(im->b + e->e_phoff);
+        ph[0] = (Elf64_Phdr){ PT_LOAD, PF_R | PF_X, 0x1000, 0xffffffff81000000ull, TEXT_PADDR, 0x2000, 0x2000, 0x1000 };
+        ph[1] = (Elf64_Phdr){ PT_LOAD, PF_R | PF_W, 0x3000, 0xffffffff81004000ull, TEXT_PADDR + 0x4000, 0x1000, 0x3000, 0x1000 };
+        size_t nlen = put_notes(im->b + NOTE_OFF, 4, PVH_ENTRY);
+        ph[2] = (Elf64_Phdr){ PT_NOTE, PF_R, NOTE_OFF, 0, 0, nlen, nlen, 4 };
+        return e;
+}
+
+static Elf64_Phdr *phdrs64(struct image *im) {
+        return (Elf64_Phdr *)(im->b + sizeof(Elf64_Ehdr));
+}
+
+static Elf32_Ehdr *build32(struct image *im) {
+        memset(im, 0, sizeof(*im));
+        im->len = IMG_SIZE;
+        Elf32_Ehdr *e = (Elf32_Ehdr *)im->b;
+        memcpy(e->e_ident, ELFMAG, SELFMAG);
+        e->e_ident[EI_CLASS] = ELFCLASS32;
+        e->e_ident[EI_DATA] = ELFDATA2LSB;
+        e->e_ident[EI_VERSION] = EV_CURRENT;
+        e->e_type = ET_EXEC;
+        e->e_machine = EM_386;
+        e->e_version = EV_CURRENT;
+        e->e_entry = TEXT_PADDR;
+        e->e_phoff = sizeof(Elf32_Ehdr);
+        e->e_ehsize = sizeof(Elf32_Ehdr);
+        e->e_phentsize = sizeof(Elf32_Phdr);
+        e->e_phnum = 2;
+        Elf32_Phdr *ph = (Elf32_Phdr *)(im->b + e->e_phoff);
+        ph[0] = (Elf32_Phdr){ PT_LOAD, 0x1000, TEXT_PADDR, TEXT_PADDR, 0x2000, 0x2400, PF_R | PF_X, 0x1000 };
+        size_t nlen = put_notes(im->b + NOTE_OFF, 4, PVH_ENTRY);
+        ph[1] = (Elf32_Phdr){ PT_NOTE, NOTE_OFF, 0, 0, nlen, nlen, PF_R, 4 };
+        return e;
+}
+
+static enum elf_kernel_error parse(struct image *im, struct elf_kernel *k) {
+        enum elf_kernel_error err = elf_kernel_parse(mem_read, im, im->len, k);
+        CHECK(!im->out_of_bounds_read);
+        return err;
+}
+
+static void test_good_elf64(void) {
+        struct image im;
+        struct elf_kernel k;
+        build64(&im);
+        CHECK_EQ(parse(&im, &k), ELF_KERNEL_OK);
+        CHECK_EQ(k.elf_class, 64);
+        CHECK_EQ(k.pvh_entry, PVH_ENTRY);
+        CHECK_EQ(k.nr_segments, 2);
+        CHECK_EQ(k.segments[0].paddr, TEXT_PADDR);
+        CHECK_EQ(k.segments[0].file_offset, 0x1000);
+        CHECK_EQ(k.segments[1].mem_size, 0x3000);
+        CHECK_EQ(k.segments[1].file_size, 0x1000);
+        CHECK_EQ(elf_kernel_load_bytes(&k), 0x3000);
+}
+
+static void test_good_elf32(void) {
+        struct image im;
+        struct elf_kernel k;
+        build32(&im);
+        CHECK_EQ(parse(&im, &k), ELF_KERNEL_OK);
+        CHECK_EQ(k.elf_class, 32);
+        CHECK_EQ(k.pvh_entry, PVH_ENTRY);
+        CHECK_EQ(k.nr_segments, 1);
+}
+
+static void test_good_8_byte_note(void) {
+        struct image im;
+        struct elf_kernel k;
+        build64(&im);
+        size_t nlen = put_notes(im.b + NOTE_OFF, 8, PVH_ENTRY);
+        phdrs64(&im)[2].p_filesz = nlen;
+        CHECK_EQ(parse(&im, &k), ELF_KERNEL_OK);
+        CHECK_EQ(k.pvh_entry, PVH_ENTRY);
+}
+
+static void test_header_errors(void) {
+        struct image im;
+        struct elf_kernel k;
+        Elf64_Ehdr *e;
+
+        e = build64(&im);
+        e->e_ident[EI_MAG1] = 'X';
+        CHECK_EQ(parse(&im, &k), ELF_KERNEL_ERR_BAD_MAGIC);
+
+        e = build64(&im);
+        e->e_ident[EI_CLASS] = 3;
+        CHECK_EQ(parse(&im, &k), ELF_KERNEL_ERR_BAD_CLASS);
+
+        e = build64(&im);
+        e->e_ident[EI_DATA] = ELFDATA2MSB;
+        CHECK_EQ(parse(&im, &k), ELF_KERNEL_ERR_BAD_ENDIAN);
+
+        e = build64(&im);
+        e->e_version = 2;
+        CHECK_EQ(parse(&im, &k), ELF_KERNEL_ERR_BAD_VERSION);
+
+        e = build64(&im);
+        e->e_machine = EM_AARCH64;
+        CHECK_EQ(parse(&im, &k), ELF_KERNEL_ERR_BAD_MACHINE);
+
+        /* An ELF32 that claims x86-64 is not a kernel we know. */
+        Elf32_Ehdr *e32 = build32(&im);
+        e32->e_machine = EM_X86_64;
+        CHECK_EQ(parse(&im, &k), ELF_KERNEL_ERR_BAD_MACHINE);
+
+        e = build64(&im);
+        e->e_type = ET_DYN;
+        CHECK_EQ(parse(&im, &k), ELF_KERNEL_ERR_BAD_TYPE);
+
+        e = build64(&im);
+        e->e_phentsize = sizeof(Elf32_Phdr);
+        CHECK_EQ(parse(&im, &k), ELF_KERNEL_ERR_BAD_PHENTSIZE);
+
+        e = build64(&im);
+        e->e_phnum = 0;
+        CHECK_EQ(parse(&im, &k), ELF_KERNEL_ERR_NO_PHDRS);
+
+        e = build64(&im);
+        e->e_phnum = 65;
+        CHECK_EQ(parse(&im, &k), ELF_KERNEL_ERR_TOO_MANY_PHDRS);
+
+        e = build64(&im);
+        e->e_phoff = IMG_SIZE - 8;
+        CHECK_EQ(parse(&im, &k), ELF_KERNEL_ERR_PHDRS_OUTSIDE_FILE);
+
+        e = build64(&im);
+        e->e_phoff = UINT64_MAX - 16;   /* phoff + size wraps */
+        CHECK_EQ(parse(&im, &k), ELF_KERNEL_ERR_PHDRS_OUTSIDE_FILE);
+}
+
+static void test_truncated(void) {
+        struct image im;
+        struct elf_kernel k;
+
+        build64(&im);
+        im.len = 0;
+        CHECK_EQ(parse(&im, &k), ELF_KERNEL_ERR_TRUNCATED_HEADER);
+        build64(&im);
+        im.len = 40;    /* ident fits, ELF64 header does not */
+        CHECK_EQ(parse(&im, &k), ELF_KERNEL_ERR_TRUNCATED_HEADER);
+        build64(&im);
+        im.len = 0x200; /* headers fit, segments do not */
+        CHECK_EQ(parse(&im, &k), ELF_KERNEL_ERR_SEGMENT_OUTSIDE_FILE);
+        CHECK_EQ(k.error_phdr, 0);
+        build64(&im);
+        im.len = 0x3800; /* the data segment is cut */
+        CHECK_EQ(parse(&im, &k), ELF_KERNEL_ERR_SEGMENT_OUTSIDE_FILE);
+        CHECK_EQ(k.error_phdr, 1);
+}
+
+static void test_segment_errors(void) {
+        struct image im;
+        struct elf_kernel k;
+        Elf64_Phdr *ph;
+
+        build64(&im);
+        ph = phdrs64(&im);
+        ph[1].p_offset = IMG_SIZE + 1;
+        CHECK_EQ(parse(&im, &k), ELF_KERNEL_ERR_SEGMENT_OUTSIDE_FILE);
+
+        build64(&im);
+        ph = phdrs64(&im);
+        ph[1].p_offset = 0x100;
+        ph[1].p_filesz = UINT64_MAX - 0x80;     /* offset + filesz wraps */
+        ph[1].p_memsz = UINT64_MAX;
+        CHECK_EQ(parse(&im, &k), ELF_KERNEL_ERR_SEGMENT_OUTSIDE_FILE);
+
+        build64(&im);
+        ph = phdrs64(&im);
+        ph[1].p_memsz = ph[1].p_filesz - 1;
+        CHECK_EQ(parse(&im, &k), ELF_KERNEL_ERR_FILESZ_GT_MEMSZ);
+
+        build64(&im);
+        ph = phdrs64(&im);
+        ph[1].p_paddr = TEXT_PADDR + 0x1000;    /* inside the text segment */
+        CHECK_EQ(parse(&im, &k), ELF_KERNEL_ERR_SEGMENTS_OVERLAP);
+
+        build64(&im);
+        ph = phdrs64(&im);
+        ph[1].p_paddr = 0xFFFFF000u;            /* runs past 4 GiB */
+        CHECK_EQ(parse(&im, &k), ELF_KERNEL_ERR_SEGMENT_ABOVE_4G);
+
+        build64(&im);
+        ph = phdrs64(&im);
+        ph[1].p_paddr = 0x100000000ull;
+        CHECK_EQ(parse(&im, &k), ELF_KERNEL_ERR_SEGMENT_ABOVE_4G);
+
+        build64(&im);
+        ph = phdrs64(&im);
+        ph[0].p_type = PT_NULL;
+        ph[1].p_type = PT_NULL;
+        CHECK_EQ(parse(&im, &k), ELF_KERNEL_ERR_NO_LOAD_SEGMENTS);
+
+        Elf64_Ehdr *e = build64(&im);
+        e->e_entry = 0x5000000;
+        CHECK_EQ(parse(&im, &k), ELF_KERNEL_ERR_ENTRY_OUTSIDE_SEGMENTS);
+
+        /* A virtual entry inside a segment's p_vaddr range is accepted. */
+        e = build64(&im);
+        e->e_entry = 0xffffffff81000010ull;
+        CHECK_EQ(parse(&im, &k), ELF_KERNEL_OK);
+}
+
+static void test_note_errors(void) {
+        struct image im;
+        struct elf_kernel k;
+        Elf64_Phdr *ph;
+        size_t nlen;
+
+        build64(&im);
+        phdrs64(&im)[2].p_type = PT_NULL;
+        CHECK_EQ(parse(&im, &k), ELF_KERNEL_ERR_NO_PVH_NOTE);
+
+        build64(&im);
+        memcpy(im.b + NOTE_OFF + 12 + 8 + 12, "Xem", 4);        /* owner of the 2nd note */
+        CHECK_EQ(parse(&im, &k), ELF_KERNEL_ERR_NO_PVH_NOTE);
+
+        build64(&im);
+        nlen = put_notes(im.b + NOTE_OFF, 2, PVH_ENTRY);
+        phdrs64(&im)[2].p_filesz = nlen;
+        CHECK_EQ(parse(&im, &k), ELF_KERNEL_ERR_PVH_NOTE_BAD_SIZE);
+
+        build64(&im);
+        nlen = put_notes(im.b + NOTE_OFF, 8, 0x100000000ull);
+        phdrs64(&im)[2].p_filesz = nlen;
+        CHECK_EQ(parse(&im, &k), ELF_KERNEL_ERR_PVH_ENTRY_ABOVE_4G);
+
+        build64(&im);
+        nlen = put_notes(im.b + NOTE_OFF, 4, 0x2000000);
+        phdrs64(&im)[2].p_filesz = nlen;
+        CHECK_EQ(parse(&im, &k), ELF_KERNEL_ERR_PVH_ENTRY_OUTSIDE_SEGMENTS);
+
+        /* The Xen note's descriptor runs past the PT_NOTE segment. */
+        build64(&im);
+        ph = phdrs64(&im);
+        ph[2].p_filesz -= 4;
+        CHECK_EQ(parse(&im, &k), ELF_KERNEL_ERR_NOTE_PAST_SEGMENT_END);
+        CHECK_EQ(k.error_phdr, 2);
+
+        /* A huge descsz must not wrap the arithmetic. */
+        build64(&im);
+        ((Elf32_Nhdr *)(im.b + NOTE_OFF))->n_descsz = 0xFFFFFFFFu;
+        CHECK_EQ(parse(&im, &k), ELF_KERNEL_ERR_NOTE_PAST_SEGMENT_END);
+
+        build64(&im);
+        ph = phdrs64(&im);
+        ph[2].p_offset = IMG_SIZE - 8;
+        CHECK_EQ(parse(&im, &k), ELF_KERNEL_ERR_NOTE_OUTSIDE_FILE);
+}
+
+static void test_every_error_has_a_message(void) {
+        for (int e = 0; e < ELF_KERNEL_ERR__MAX; e++)
+                CHECK(strcmp(elf_kernel_strerror(e), "unknown error") != 0);
+}
+
+int main(void) {
+        RUN(test_good_elf64);
+        RUN(test_good_elf32);
+        RUN(test_good_8_byte_note);
+        RUN(test_header_errors);
+        RUN(test_truncated);
+        RUN(test_segment_errors);
+        RUN(test_note_errors);
+        RUN(test_every_error_has_a_message);
+        return tl_summary("elf_kernel");
+}
