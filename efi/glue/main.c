@@ -369,7 +369,10 @@ static EFI_STATUS exit_boot_services(EFI_HANDLE image_handle) {
         return status;
 }
 
-EFI_STATUS EFIAPI efi_main(EFI_HANDLE image_handle, EFI_SYSTEM_TABLE *system_table) {
+/* Debian's gnu-efi crt0 (_start) calls efi_main with the System V ABI
+ * (%rdi, %rsi), whatever ABI the rest of the program uses for EFI calls. */
+EFI_STATUS efi_main(EFI_HANDLE image_handle, EFI_SYSTEM_TABLE *system_table);
+EFI_STATUS efi_main(EFI_HANDLE image_handle, EFI_SYSTEM_TABLE *system_table) {
         EFI_GUID loaded_image_guid = LOADED_IMAGE_PROTOCOL;
         EFI_LOADED_IMAGE *image;
         enum elf_kernel_error elf_err;
