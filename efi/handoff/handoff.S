@@ -10,8 +10,8 @@
  * Order of events (Intel SDM vol. 3, 9.8.5.4 "Switching Out of IA-32e Mode
  * Operation"): load our GDT; far return to a 32-bit code segment
  * (compatibility mode); clear CR0.PG (we run from an identity-mapped page);
- * clear EFER.LME; then, in plain protected mode with paging off, set
- * CR4 = 0 and CR0 = PE|ET, load flat data segments and TR, move the staged
+ * clear EFER (LME, and the NXE/SCE bits the firmware used); then, in plain
+ * protected mode with paging off, set CR4 = 0 and CR0 = PE|ET, load flat data segments and TR, move the staged
  * segments into place, and jump to the PVH entry with EBX = start_info and
  * the state docs/misc/pvh.pandoc requires:
  *   cr0: PE set, all other writeable bits clear; cr4: 0;
@@ -27,7 +27,6 @@
 #define CR0_ET 0x00000010
 #define CR0_PG 0x80000000
 #define MSR_EFER 0xc0000080
-#define EFER_LME 0x00000100
 
         .text
         .globl handoff_blob_start
@@ -53,10 +52,12 @@ handoff_compat32:
         andl    $~CR0_PG, %eax
         movl    %eax, %cr0
 
-        /* Paging is off: IA-32e mode is inactive; now leave it for good. */
+        /* Paging is off, so IA-32e mode is inactive (LMA reads 0); clear
+         * EFER entirely: LME so it stays off, and NXE/SCE, which the firmware
+         * set for itself and a 32-bit entry state has no use for. */
         movl    $MSR_EFER, %ecx
-        rdmsr
-        andl    $~EFER_LME, %eax
+        xorl    %eax, %eax
+        xorl    %edx, %edx
         wrmsr
 
         xorl    %eax, %eax
