@@ -93,3 +93,17 @@ demo:
 .PHONY: clean
 clean:
 	rm -rf $(BUILD)
+
+# --- libFuzzer targets for the core parsers --------------------------------
+FUZZ_TARGETS := elf_kernel pvh_memmap boot_options
+FUZZ_SECONDS ?= 60
+FUZZ_CFLAGS := -g -O1 $(WARN) -Iinclude -fsanitize=fuzzer,address,undefined \
+	-fno-sanitize-recover=all
+
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(CORE_SRCS) $(wildcard include/*.h)
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) $< $(CORE_SRCS) -o $@
+
+.PHONY: fuzz
+fuzz: $(addprefix $(BUILD)/fuzz/fuzz_,$(FUZZ_TARGETS))
+	scripts/run-fuzz.sh $(BUILD)/fuzz $(FUZZ_SECONDS) $(FUZZ_TARGETS)

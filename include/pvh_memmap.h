@@ -36,10 +36,12 @@ enum pvh_memmap_error pvh_memmap_from_efi(const void *efi_map, size_t map_size, 
 
 const char *pvh_memmap_strerror(enum pvh_memmap_error err);
 
-/* Descriptor i of a map with the firmware's stride. */
-static inline const struct efi_memory_descriptor *efi_map_descriptor(const void *map, size_t desc_size,
-                                                                    size_t i) {
-        return (const struct efi_memory_descriptor *)((const unsigned char *)map + i * desc_size);
+/* Descriptor i of a map with the firmware's stride, copied out so that no
+ * alignment is assumed of the buffer or the stride. */
+static inline struct efi_memory_descriptor efi_map_descriptor(const void *map, size_t desc_size, size_t i) {
+        struct efi_memory_descriptor d;
+        __builtin_memcpy(&d, (const unsigned char *)map + i * desc_size, sizeof(d));
+        return d;
 }
 
 #endif

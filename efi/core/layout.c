@@ -44,12 +44,12 @@ int layout_range_is_ram(const void *map, size_t map_size, size_t desc_size, stru
         while (pos < r.end) {
                 int advanced = 0;
                 for (size_t i = 0; i < n; i++) {
-                        const struct efi_memory_descriptor *d = efi_map_descriptor(map, desc_size, i);
-                        uint64_t start = d->physical_start, len;
-                        if (!efi_memory_type_is_ram(d->type) || d->number_of_pages == 0 ||
-                            d->number_of_pages > (UINT64_MAX - start) >> PVH_PAGE_SHIFT)
+                        const struct efi_memory_descriptor d = efi_map_descriptor(map, desc_size, i);
+                        uint64_t start = d.physical_start, len;
+                        if (!efi_memory_type_is_ram(d.type) || d.number_of_pages == 0 ||
+                            d.number_of_pages > (UINT64_MAX - start) >> PVH_PAGE_SHIFT)
                                 continue;
-                        len = d->number_of_pages << PVH_PAGE_SHIFT;
+                        len = d.number_of_pages << PVH_PAGE_SHIFT;
                         if (start <= pos && pos - start < len) {
                                 pos = start + len;
                                 advanced = 1;
@@ -60,14 +60,14 @@ int layout_range_is_ram(const void *map, size_t map_size, size_t desc_size, stru
         }
         /* A non-RAM descriptor overlapping the range also disqualifies it. */
         for (size_t i = 0; i < n; i++) {
-                const struct efi_memory_descriptor *d = efi_map_descriptor(map, desc_size, i);
+                const struct efi_memory_descriptor d = efi_map_descriptor(map, desc_size, i);
                 struct phys_range dr;
-                if (efi_memory_type_is_ram(d->type) || d->number_of_pages == 0)
+                if (efi_memory_type_is_ram(d.type) || d.number_of_pages == 0)
                         continue;
-                dr.start = d->physical_start;
-                dr.end = d->number_of_pages > (UINT64_MAX - dr.start) >> PVH_PAGE_SHIFT
+                dr.start = d.physical_start;
+                dr.end = d.number_of_pages > (UINT64_MAX - dr.start) >> PVH_PAGE_SHIFT
                                  ? UINT64_MAX
-                                 : dr.start + (d->number_of_pages << PVH_PAGE_SHIFT);
+                                 : dr.start + (d.number_of_pages << PVH_PAGE_SHIFT);
                 if (phys_range_overlap(dr, r))
                         return 0;
         }
@@ -82,13 +82,13 @@ size_t layout_free_pieces(const void *map, size_t map_size, size_t desc_size, st
                 return 0;
         n = map_size / desc_size;
         for (size_t i = 0; i < n; i++) {
-                const struct efi_memory_descriptor *d = efi_map_descriptor(map, desc_size, i);
+                const struct efi_memory_descriptor d = efi_map_descriptor(map, desc_size, i);
                 struct phys_range p;
-                if (d->type != EFI_MEM_CONVENTIONAL || d->number_of_pages == 0 ||
-                    d->number_of_pages > (UINT64_MAX - d->physical_start) >> PVH_PAGE_SHIFT)
+                if (d.type != EFI_MEM_CONVENTIONAL || d.number_of_pages == 0 ||
+                    d.number_of_pages > (UINT64_MAX - d.physical_start) >> PVH_PAGE_SHIFT)
                         continue;
-                p.start = d->physical_start > r.start ? d->physical_start : r.start;
-                p.end = d->physical_start + (d->number_of_pages << PVH_PAGE_SHIFT);
+                p.start = d.physical_start > r.start ? d.physical_start : r.start;
+                p.end = d.physical_start + (d.number_of_pages << PVH_PAGE_SHIFT);
                 if (p.end > r.end)
                         p.end = r.end;
                 p.start = (p.start + PAGE_MASK) & ~PAGE_MASK;

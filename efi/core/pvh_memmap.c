@@ -68,15 +68,15 @@ enum pvh_memmap_error pvh_memmap_from_efi(const void *efi_map, size_t map_size, 
 
         /* Reject ranges that wrap; find where memory starts. */
         for (i = 0; i < n; i++) {
-                const struct efi_memory_descriptor *d = efi_map_descriptor(efi_map, desc_size, i);
-                if (d->number_of_pages == 0)
+                const struct efi_memory_descriptor d = efi_map_descriptor(efi_map, desc_size, i);
+                if (d.number_of_pages == 0)
                         continue;
                 /* x86 physical addresses have at most 52 bits. */
-                if (d->physical_start > PHYS_LIMIT ||
-                    d->number_of_pages > (PHYS_LIMIT - d->physical_start) >> PVH_PAGE_SHIFT)
+                if (d.physical_start > PHYS_LIMIT ||
+                    d.number_of_pages > (PHYS_LIMIT - d.physical_start) >> PVH_PAGE_SHIFT)
                         return PVH_MEMMAP_ERR_BAD_DESCRIPTOR;
-                if (!have_pos || d->physical_start < pos) {
-                        pos = d->physical_start;
+                if (!have_pos || d.physical_start < pos) {
+                        pos = d.physical_start;
                         have_pos = 1;
                 }
         }
@@ -91,13 +91,13 @@ enum pvh_memmap_error pvh_memmap_from_efi(const void *efi_map, size_t map_size, 
                 uint64_t next = 0, last = 0;
 
                 for (i = 0; i < n; i++) {
-                        const struct efi_memory_descriptor *d = efi_map_descriptor(efi_map, desc_size, i);
-                        uint64_t start = d->physical_start, end;
-                        if (d->number_of_pages == 0)
+                        const struct efi_memory_descriptor d = efi_map_descriptor(efi_map, desc_size, i);
+                        uint64_t start = d.physical_start, end;
+                        if (d.number_of_pages == 0)
                                 continue;
-                        end = start + ((d->number_of_pages << PVH_PAGE_SHIFT) - 1);
+                        end = start + ((d.number_of_pages << PVH_PAGE_SHIFT) - 1);
                         if (start <= pos && pos <= end) {
-                                uint32_t t = pvh_memmap_type_from_efi(d->type);
+                                uint32_t t = pvh_memmap_type_from_efi(d.type);
                                 if (!covered || type_rank(t) > type_rank(type))
                                         type = t;
                                 covered = 1;

@@ -1,0 +1,87 @@
+#!/usr/bin/env python3
+"""Write the seed corpus for the fuzz targets into tests/fuzz/corpus/.
+
+Seeds are small, valid inputs from which libFuzzer mutates: a PVH ELF64 and
+ELF32, an OVMF-like EFI memory map, a few LoadOptions strings.
+"""
+import os
+import struct
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+CORPUS = os.path.join(HERE, "corpus")
+
+
+def notes(value, descsz=4):
+    gnu = struct.pack("<III", 4, 4, 1) + b"GNU\0" + b"\xab" * 4
+    xen = struct.pack("<III", 4, descsz, 18) + b"Xen\0" + struct.pack("<Q", value)[:descsz]
+    return gnu + xen
+
+
+def elf64(descsz=4):
+    paddr, entry = 0x1000000, 0x1000100
+    n = notes(entry, descsz)
+    ehdr = struct.pack("<16sHHIQQQIHHHHHH", b"\x7fELF\x02\x01\x01" + b"\0" * 9,
+                       2, 62, 1, paddr, 64, 0, 0, 64, 56, 3, 0, 0, 0)
+    ph = struct.pack("<IIQQQQQQ", 1, 5, 0x400, 0xffffffff81000000, paddr, 0x200, 0x200, 0x200)
+    ph += struct.pack("<IIQQQQQQ", 1, 6, 0x600, 0xffffffff81001000, paddr + 0x1000, 0x100, 0x2000, 0x200)
+    ph += struct.pack("<IIQQQQQQ", 4, 4, 0x300, 0, 0, len(n), len(n), 4)
+    img = bytearray(0x700)
+    img[0:len(ehdr + ph)] = ehdr + ph
+    img[0x300:0x300 + len(n)] = n
+    img[0x400:0x402] = b"\xf4\xeb"
+    return bytes(img)
+
+
+def elf32():
+    paddr, entry = 0x100000, 0x100010
+    n = notes(entry)
+    ehdr = struct.pack("<16sHHIIIIIHHHHHH", b"\x7fELF\x01\x01\x01" + b"\0" * 9,
+                       2, 3, 1, paddr, 52, 0, 0, 52, 32, 2, 0, 0, 0)
+    ph = struct.pack("<IIIIIIII", 1, 0x200, paddr, paddr, 0x100, 0x1000, 5, 0x200)
+    ph += struct.pack("<IIIIIIII", 4, 0x100, 0, 0, len(n), len(n), 4, 4)
+    img = bytearray(0x300)
+    img[0:len(ehdr + ph)] = ehdr + ph
+    img[0x100:0x100 + len(n)] = n
+    return bytes(img)
+
+
+def memmap(stride=48):
+    descs = [(7, 0, 0xA0), (7, 0x100000, 0x800), (4, 0x900000, 0xC00), (7, 0x1500000, 0x1000),
+             (2, 0x2500000, 0x100), (1, 0x2600000, 0x10), (9, 0x1F000000, 0x10), (10, 0x1F010000, 0x80),
+             (6, 0x1F090000, 0x20), (0, 0xB0000000, 0x10000), (11, 0xFFC00000, 0x400),
+             (7, 0x100000000, 0x40000)]
+    out = bytes([stride - 40])
+    for t, start, pages in descs:
+        out += struct.pack("<IIQQQQ", t, 0, start, 0, pages, 0xF).ljust(stride, b"\0")
+    return out
+
+
+def utf16(s):
+    return s.encode("utf-16-le")
+
+
+SEEDS = {
+    "elf_kernel": {"elf64": elf64(), "elf64-quad-note": elf64(8), "elf32": elf32()},
+    "pvh_memmap": {"ovmf-like": memmap(48), "plain": memmap(40)},
+    "boot_options": {
+        "basic": utf16("kernel=\\vmlinux initrd=\\initrd.img console=ttyS0\0"),
+        "quotes": utf16('kernel="\\my dir\\vmlinux" -- initrd=x foo="a b" ..\\..\\x'),
+        "relative": utf16("kernel=../linux/./vmlinux initrd=a initrd=b/c quiet"),
+        "edk2-guid": bytes.fromhex("4eac0881119f594d850ee21a522c59b2"),
+    },
+}
+
+
+def main():
+    for target, seeds in SEEDS.items():
+        d = os.path.join(CORPUS, target)
+        os.makedirs(d, exist_ok=True)
+        for name, data in seeds.items():
+            with open(os.path.join(d, name), "wb") as f:
+                f.write(data)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
