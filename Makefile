@@ -52,7 +52,7 @@ $(BUILD)/pvhboot.efi: $(BUILD)/pvhboot.so
 
 .PHONY: efi-deps
 efi-deps:
-	@test -f $(EFI_CRT0) || scripts/install-deps.sh build
+	@scripts/install-deps.sh build
 
 # --- host build of the core: unit tests ------------------------------------
 HOST_CFLAGS := -std=gnu11 -O1 -g $(WARN) -Iinclude -fsanitize=address,undefined \
@@ -105,5 +105,9 @@ $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(CORE_SRCS) $(wildcard include/*.h)
 	clang $(FUZZ_CFLAGS) $< $(CORE_SRCS) -o $@
 
 .PHONY: fuzz
-fuzz: $(addprefix $(BUILD)/fuzz/fuzz_,$(FUZZ_TARGETS))
+fuzz: fuzz-deps $(addprefix $(BUILD)/fuzz/fuzz_,$(FUZZ_TARGETS))
 	scripts/run-fuzz.sh $(BUILD)/fuzz $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+.PHONY: fuzz-deps
+fuzz-deps:
+	scripts/install-deps.sh fuzz

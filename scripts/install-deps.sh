@@ -1,40 +1,34 @@
 #!/usr/bin/env bash
-# Install the Debian packages pvhboot needs, only those that are missing.
-#   install-deps.sh build   compiler, gnu-efi
-#   install-deps.sh test    QEMU, OVMF, mtools, busybox, lz4, pytest ...
+# install-deps.sh GROUP...: install the Debian packages pvhboot needs, only
+# those that are missing (a no-op on a machine that has them all).
+#   build   compiler, binutils, gnu-efi
+#   test    QEMU, OVMF, mtools, busybox-static, cpio, lz4, python3-pytest
+#   fuzz    clang with the libFuzzer runtime
 set -euo pipefail
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+. "$HERE/lib.sh"
 
-want=()
-need() { # need PACKAGE PATH-THAT-IT-PROVIDES
-        [ -e "$2" ] || want+=("$1")
-}
-for what in "$@"; do
-        case "$what" in
+for group in "$@"; do
+        case "$group" in
         build)
-                need gcc /usr/bin/gcc
-                need make /usr/bin/make
-                need binutils /usr/bin/objcopy
-                need libc6-dev /usr/include/elf.h
-                need gnu-efi /usr/lib/crt0-efi-x86_64.o
+                need_tools gcc:gcc make:make objcopy:binutils ld:binutils \
+                        /usr/lib/crt0-efi-x86_64.o:gnu-efi
+                [ -f /usr/include/elf.h ] || install_packages libc6-dev
                 ;;
         test)
-                need qemu-system-x86 /usr/bin/qemu-system-x86_64
-                need ovmf /usr/share/OVMF/OVMF_CODE_4M.fd
-                need mtools /usr/bin/mcopy
-                need gdisk /usr/bin/sgdisk
-                need busybox-static /bin/busybox
-                need lz4 /usr/bin/lz4
-                need cpio /usr/bin/cpio
-                need python3-pytest /usr/lib/python3/dist-packages/pytest
-                need python3 /usr/bin/python3
+                need_tools /usr/bin/python3:python3 \
+                        qemu-system-x86_64:qemu-system-x86 \
+                        /usr/share/OVMF/OVMF_CODE_4M.fd:ovmf \
+                        mformat:mtools mcopy:mtools mmd:mtools \
+                        /bin/busybox:busybox-static \
+                        cpio:cpio gzip:gzip lz4:lz4 dpkg-deb:dpkg
+                /usr/bin/python3 -c 'import pytest' 2>/dev/null || install_packages python3-pytest
                 ;;
-        *) echo "install-deps.sh: unknown group '$what' (build, test)" >&2; exit 2 ;;
+        fuzz)
+                need_tools clang:clang
+                ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a >/dev/null 2>&1 ||
+                        install_packages libclang-rt-14-dev
+                ;;
+        *) die "unknown group '$group' (build, test, fuzz)" ;;
         esac
 done
-if [ "${#want[@]}" -gt 0 ]; then
-        echo "installing: ${want[*]}"
-        sudo=""
-        [ "$(id -u)" -eq 0 ] || sudo=sudo
-        $sudo apt-get update -q
-        DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${want[@]}"
-fi

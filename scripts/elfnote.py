@@ -1,0 +1,124 @@
+#!/usr/bin/python3
+"""Check that a file is an ELF kernel bootable through the x86 PVH entry.
+
+Usage: elfnote.py [-v] FILE
+
+Looks for a PT_NOTE segment holding a note with name "Xen" and type 18
+(XEN_ELFNOTE_PHYS32_ENTRY) and prints the PVH entry point:
+
+    pvh-entry=0x1000850
+
+With -v it also prints the ELF class/type and the PT_LOAD segments.
+Exit status: 0 ok, 1 not a (complete) PVH ELF, 2 usage/IO error.
+"""
+import struct
+import sys
+
+XEN_ELFNOTE_PHYS32_ENTRY = 18
+PT_LOAD = 1
+PT_NOTE = 4
+
+
+class ElfError(Exception):
+    pass
+
+
+def parse(data):
+    """Return (info, pvh_entry or None); raise ElfError for a bad ELF."""
+    if len(data) < 16 or data[:4] != b"\x7fELF":
+        raise ElfError("not an ELF file")
+    cls, enc = data[4], data[5]
+    if enc != 1:
+        raise ElfError("not a little-endian ELF")
+    if cls == 2:
+        hdr_fmt, ph_fmt = "<HHIQQQIHHHHHH", "<IIQQQQQQ"
+    elif cls == 1:
+        hdr_fmt, ph_fmt = "<HHIIIIIHHHHHH", "<IIIIIIII"
+    else:
+        raise ElfError("bad ELF class %d" % cls)
+    if len(data) < 16 + struct.calcsize(hdr_fmt):
+        raise ElfError("truncated ELF header")
+    (e_type, e_machine, _ver, e_entry, e_phoff, _shoff, _flags, _ehsize,
+     e_phentsize, e_phnum, _shentsize, _shnum, _shstrndx) = \
+        struct.unpack_from(hdr_fmt, data, 16)
+    if e_phnum == 0:
+        raise ElfError("no program headers")
+    if e_phoff + e_phnum * e_phentsize > len(data):
+        raise ElfError("truncated: program headers beyond end of file")
+    phdrs = []
+    for i in range(e_phnum):
+        f = struct.unpack_from(ph_fmt, data, e_phoff + i * e_phentsize)
+        if cls == 2:
+            p_type, p_flags, p_offset, p_vaddr, p_paddr, p_filesz, p_memsz, p_align = f
+        else:
+            p_type, p_offset, p_vaddr, p_paddr, p_filesz, p_memsz, p_flags, p_align = f
+        phdrs.append(dict(type=p_type, flags=p_flags, offset=p_offset,
+                          vaddr=p_vaddr, paddr=p_paddr, filesz=p_filesz,
+                          memsz=p_memsz, align=p_align))
+    info = dict(cls=64 if cls == 2 else 32, type=e_type, machine=e_machine,
+                entry=e_entry, phdrs=phdrs)
+    for ph in phdrs:
+        if ph["type"] in (PT_LOAD, PT_NOTE) and ph["offset"] + ph["filesz"] > len(data):
+            raise ElfError("truncated: segment at file offset 0x%x+0x%x beyond end of "
+                           "file (0x%x bytes)" % (ph["offset"], ph["filesz"], len(data)))
+    entry = None
+    for ph in phdrs:
+        if ph["type"] != PT_NOTE:
+            continue
+        off, end = ph["offset"], ph["offset"] + ph["filesz"]
+        while off + 12 <= end:
+            namesz, descsz, ntype = struct.unpack_from("<III", data, off)
+            name_off = off + 12
+            desc_off = name_off + ((namesz + 3) & ~3)
+            nxt = desc_off + ((descsz + 3) & ~3)
+            if nxt > end:
+                break
+            name = data[name_off:name_off + namesz].rstrip(b"\0")
+            if name == b"Xen" and ntype == XEN_ELFNOTE_PHYS32_ENTRY:
+                desc = data[desc_off:desc_off + descsz]
+                if descsz == 4:
+                    entry = struct.unpack("<I", desc)[0]
+                elif descsz == 8:
+                    entry = struct.unpack("<Q", desc)[0]
+                else:
+                    raise ElfError("PHYS32_ENTRY note with odd size %d" % descsz)
+            off = nxt
+    return info, entry
+
+
+def main(argv):
+    verbose = False
+    args = argv[1:]
+    if args and args[0] == "-v":
+        verbose, args = True, args[1:]
+    if len(args) != 1:
+        print(__doc__.strip().splitlines()[2], file=sys.stderr)
+        return 2
+    path = args[0]
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except OSError as e:
+        print("elfnote: %s: %s" % (path, e), file=sys.stderr)
+        return 2
+    try:
+        info, entry = parse(data)
+    except ElfError as e:
+        print("elfnote: %s: %s" % (path, e), file=sys.stderr)
+        return 1
+    if verbose:
+        print("class=ELF%d type=%d machine=%d entry=0x%x" %
+              (info["cls"], info["type"], info["machine"], info["entry"]))
+        for ph in info["phdrs"]:
+            if ph["type"] == PT_LOAD:
+                print("load offset=0x%x vaddr=0x%x paddr=0x%x filesz=0x%x memsz=0x%x"
+                      % (ph["offset"], ph["vaddr"], ph["paddr"], ph["filesz"], ph["memsz"]))
+    if entry is None:
+        print("elfnote: %s: no Xen PHYS32_ENTRY (type 18) note" % path, file=sys.stderr)
+        return 1
+    print("pvh-entry=0x%x" % entry)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

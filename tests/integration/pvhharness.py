@@ -1,0 +1,112 @@
+"""Helpers shared by the integration tests: build artifacts with the
+scripts/, parse what the guest and pvhboot report."""
+import os
+import re
+import subprocess
+
+REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+SCRIPTS = os.path.join(REPO, "scripts")
+BUILD = os.path.join(REPO, "build")
+LOGDIR = os.path.join(BUILD, "test-logs")
+WORKDIR = os.path.join(BUILD, "test-work")
+
+# Hard per-run timeouts (seconds).  OVMF + shell + pvhboot + kernel to
+# power-off takes ~8 s under TCG on a 2-core machine; these only bound a hang.
+BOOT_TIMEOUT = float(os.environ.get("PVHTEST_BOOT_TIMEOUT", "120"))
+SHELL_TIMEOUT = float(os.environ.get("PVHTEST_SHELL_TIMEOUT", "120"))
+
+
+def script(name, *args):
+    """Run scripts/<name> and fail loudly with its output."""
+    argv = [os.path.join(SCRIPTS, name)] + [str(a) for a in args]
+    p = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    if p.returncode != 0:
+        raise RuntimeError("%s failed (%d):\n%s" % (" ".join(argv), p.returncode,
+                                                  p.stdout.decode(errors="replace")))
+    return p.stdout.decode(errors="replace")
+
+
+def mkinitrd(out, *extra_files):
+    script("mkinitrd.sh", out, *extra_files)
+    return out
+
+
+def mkcpio_file(out, name, content):
+    script("mkcpio-file.sh", out, name, content)
+    return out
+
+
+def mkesp(out, files, startup_nsh):
+    """files: {dest_path_in_esp: src_path}; startup_nsh: script text."""
+    nsh = os.path.join(os.path.dirname(out), "startup.nsh")
+    with open(nsh, "w", newline="") as f:
+        # CRLF like a DOS text file; the shell accepts both.
+        f.write(startup_nsh.replace("\n", "\r\n"))
+    pairs = ["%s=%s" % (nsh, "/startup.nsh")]
+    pairs += ["%s=%s" % (src, dest) for dest, src in files.items()]
+    script("mkesp.sh", out, *pairs)
+    return out
+
+
+_PVHTEST_RE = re.compile(r"PVHTEST ([^=\s]+)(?:=(.*))?$")
+
+
+class GuestReport:
+    """The PVHTEST lines the initrd's /init printed."""
+
+    def __init__(self, text):
+        self.values = {}
+        self.tokens = {}
+        self.lines = []
+        for line in text.split("\n"):
+            m = _PVHTEST_RE.search(line)
+            if not m:
+                continue
+            key, val = m.group(1), m.group(2)
+            self.lines.append(m.group(0))
+            if key.startswith("token:"):
+                self.tokens.setdefault(key[len("token:"):], val)
+            else:
+                self.values.setdefault(key, val if val is not None else True)
+
+    def get(self, key):
+        return self.values.get(key)
+
+    def has(self, key):
+        return key in self.values
+
+
+_RSDP_RE = re.compile(r"pvhboot: ACPI RSDP at (0x[0-9A-Fa-f]+)")
+
+
+def pvhboot_rsdp(text):
+    m = _RSDP_RE.search(text)
+    return int(m.group(1), 16) if m else None
+
+
+def parse_size(s):
+    """'512M' / '5G' -> bytes."""
+    units = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30}
+    s = str(s).upper()
+    if s[-1] in units:
+        return int(s[:-1]) * units[s[-1]]
+    return int(s) << 20     # QEMU's default unit is MiB
+
+
+class Problems:
+    """Collect every failed check of one run, then fail once with the log."""
+
+    def __init__(self, result):
+        self.result = result
+        self.items = []
+
+    def check(self, cond, msg):
+        if not cond:
+            self.items.append(msg)
+        return cond
+
+    def raise_if_any(self):
+        if self.items:
+            raise AssertionError("\n".join(["%d problem(s):" % len(self.items)] +
+                                           ["  - " + p for p in self.items] +
+                                           [self.result.describe()]))
