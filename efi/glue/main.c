@@ -116,6 +116,7 @@ struct boot_state {
         struct phys_range kernel_ranges[ELF_KERNEL_MAX_SEGMENTS];
         size_t nr_kernel_ranges;
         uint64_t staged[ELF_KERNEL_MAX_SEGMENTS];      /* 0: loaded in place */
+        unsigned nr_staged;
         EFI_PHYSICAL_ADDRESS initrd;
         uint64_t initrd_size;
         struct pvh_boot_block *block;
@@ -193,6 +194,7 @@ static EFI_STATUS load_kernel(void) {
                                 return log_error_status(status, L"%s: no memory below 4 GiB to stage %ld bytes of segment %d",
                                                         kernel_path, seg->file_size, i);
                         S.staged[i] = buf;
+                        S.nr_staged++;
                         dst = (void *)(UINTN)buf;
                 }
                 status = file_read_at(&S.kernel_file, seg->file_offset, dst, seg->file_size);
@@ -417,8 +419,9 @@ EFI_STATUS efi_main(EFI_HANDLE image_handle, EFI_SYSTEM_TABLE *system_table) {
         status = load_kernel();
         if (EFI_ERROR(status))
                 goto free_pages;
-        log_info(L"kernel %s: %ld bytes, read %ld, PVH entry 0x%x", kernel_path, S.kernel_file.size,
-                 elf_kernel_load_bytes(&S.kernel), S.kernel.pvh_entry);
+        log_info(L"kernel %s: %ld bytes, read %ld (%d segments in place, %d staged), PVH entry 0x%x",
+                 kernel_path, S.kernel_file.size, elf_kernel_load_bytes(&S.kernel),
+                 S.kernel.nr_segments - S.nr_staged, S.nr_staged, S.kernel.pvh_entry);
 
         status = load_initrds();
         if (EFI_ERROR(status))
