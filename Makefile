@@ -33,6 +33,14 @@ EFI_OBJS := $(patsubst %.c,$(BUILD)/efi-obj/%.o,$(CORE_SRCS) $(GLUE_SRCS)) \
 
 all: $(BUILD)/pvhboot.efi
 
+# Link an EFI application from objects: pvhboot, and test-only programs.
+define efi_link
+	$(LD) $(EFI_LDFLAGS) $(EFI_CRT0) $(1) -o $(2:.efi=.so) -lefi -lgnuefi
+	objcopy -j .text -j .sdata -j .data -j .dynamic -j .dynsym -j .rel \
+		-j .rela -j .rel.* -j .rela.* -j .reloc \
+		--target efi-app-x86_64 --subsystem=10 $(2:.efi=.so) $(2)
+endef
+
 $(BUILD)/efi-obj/%.o: %.c $(wildcard include/*.h efi/glue/*.h) | efi-deps
 	@mkdir -p $(dir $@)
 	$(CC) $(EFI_CFLAGS) -c $< -o $@
@@ -41,14 +49,18 @@ $(BUILD)/efi-obj/%.o: %.S include/handoff.h | efi-deps
 	@mkdir -p $(dir $@)
 	$(CC) $(EFI_CFLAGS) -c $< -o $@
 
-$(BUILD)/pvhboot.so: $(EFI_OBJS)
-	$(LD) $(EFI_LDFLAGS) $(EFI_CRT0) $(EFI_OBJS) -o $@ -lefi -lgnuefi
-
-$(BUILD)/pvhboot.efi: $(BUILD)/pvhboot.so
-	objcopy -j .text -j .sdata -j .data -j .dynamic -j .dynsym -j .rel \
-		-j .rela -j .rel.* -j .rela.* -j .reloc \
-		--target efi-app-x86_64 --subsystem=10 $< $@
+$(BUILD)/pvhboot.efi: $(EFI_OBJS)
+	$(call efi_link,$^,$@)
 	@echo "built $@ ($$(stat -c %s $@) bytes)"
+
+# Test-only EFI programs (tests/efi/*.c), one object each.
+TEST_EFI := $(patsubst tests/efi/%.c,$(BUILD)/tests/%.efi,$(wildcard tests/efi/*.c))
+$(BUILD)/tests/%.efi: $(BUILD)/efi-obj/tests/efi/%.o
+	@mkdir -p $(dir $@)
+	$(call efi_link,$^,$@)
+
+.PHONY: test-efi
+test-efi: $(TEST_EFI)
 
 .PHONY: efi-deps
 efi-deps:
