@@ -66,6 +66,9 @@ test-efi: $(TEST_EFI)
 efi-deps:
 	@scripts/install-deps.sh build
 
+# Fragments owned by test suites (the PVH conformance probe kernel).
+-include tests/probe/probe.mk
+
 # --- host build of the core: unit tests ------------------------------------
 HOST_CFLAGS := -std=gnu11 -O1 -g $(WARN) -Iinclude -fsanitize=address,undefined \
 	-fno-sanitize-recover=all -fno-omit-frame-pointer
