@@ -2,10 +2,14 @@
 #
 #   make          build/pvhboot.efi
 #   make demo     build, fetch the Debian cloud kernel, boot it in QEMU
-#   make check    host unit tests (ASan/UBSan) and QEMU integration tests
+#   make check    host unit tests (ASan/UBSan), a short fuzz pass, QEMU integration tests
+#   make check-full   the same with the full machine matrix and a longer fuzz pass
 #   make unit     host unit tests only
+#   make fuzz     libFuzzer targets, FUZZ_SECONDS each (default 60)
 
 BUILD   ?= build
+V       ?= 0
+Q       := $(if $(filter 1,$(V)),,@)
 ACCEL   ?= tcg
 PYTHON  ?= /usr/bin/python3
 
@@ -35,19 +39,22 @@ all: $(BUILD)/pvhboot.efi
 
 # Link an EFI application from objects: pvhboot, and test-only programs.
 define efi_link
-	$(LD) $(EFI_LDFLAGS) $(EFI_CRT0) $(1) -o $(2:.efi=.so) -lefi -lgnuefi
-	objcopy -j .text -j .sdata -j .data -j .dynamic -j .dynsym -j .rel \
+	@echo "  LD      $(2)"
+	$(Q)$(LD) $(EFI_LDFLAGS) $(EFI_CRT0) $(1) -o $(2:.efi=.so) -lefi -lgnuefi
+	$(Q)objcopy -j .text -j .sdata -j .data -j .dynamic -j .dynsym -j .rel \
 		-j .rela -j .rel.* -j .rela.* -j .reloc \
 		--target efi-app-x86_64 --subsystem=10 $(2:.efi=.so) $(2)
 endef
 
 $(BUILD)/efi-obj/%.o: %.c $(wildcard include/*.h efi/glue/*.h) | efi-deps
 	@mkdir -p $(dir $@)
-	$(CC) $(EFI_CFLAGS) -c $< -o $@
+	@echo "  CC      $<"
+	$(Q)$(CC) $(EFI_CFLAGS) -c $< -o $@
 
 $(BUILD)/efi-obj/%.o: %.S include/handoff.h | efi-deps
 	@mkdir -p $(dir $@)
-	$(CC) $(EFI_CFLAGS) -c $< -o $@
+	@echo "  AS      $<"
+	$(Q)$(CC) $(EFI_CFLAGS) -c $< -o $@
 
 $(BUILD)/pvhboot.efi: $(EFI_OBJS)
 	$(call efi_link,$^,$@)
@@ -76,7 +83,8 @@ UNIT_TESTS := $(patsubst tests/unit/%.c,%,$(filter-out tests/unit/testlib.c,$(wi
 
 $(BUILD)/host/%: tests/unit/%.c tests/unit/testlib.c tests/unit/testlib.h $(CORE_SRCS) $(wildcard include/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(HOST_CFLAGS) -Itests/unit $< tests/unit/testlib.c $(CORE_SRCS) -o $@
+	@echo "  HOSTCC  $@"
+	$(Q)$(CC) $(HOST_CFLAGS) -Itests/unit $< tests/unit/testlib.c $(CORE_SRCS) -o $@
 
 .PHONY: unit
 unit: $(addprefix $(BUILD)/host/,$(UNIT_TESTS))
@@ -88,16 +96,23 @@ unit: $(addprefix $(BUILD)/host/,$(UNIT_TESTS))
 
 # --- QEMU integration tests -----------------------------------------------
 .PHONY: integration
-integration: $(BUILD)/pvhboot.efi
+integration: $(BUILD)/pvhboot.efi test-efi
 	scripts/install-deps.sh test
-	ACCEL=$(ACCEL) $(PYTHON) -m pytest -v tests/integration
+	ACCEL=$(ACCEL) PVHTEST_FULL=$(PVHTEST_FULL) $(PYTHON) -m pytest -v tests/integration
 
 .PHONY: check
 check:
-	scripts/install-deps.sh build test
-	$(MAKE) all
+	scripts/install-deps.sh build test fuzz
+	$(MAKE) all test-efi
 	$(MAKE) unit
+	$(MAKE) fuzz FUZZ_SECONDS=$(CHECK_FUZZ_SECONDS)
 	$(MAKE) integration
+
+CHECK_FUZZ_SECONDS ?= 10
+
+.PHONY: check-full
+check-full:
+	$(MAKE) check CHECK_FUZZ_SECONDS=120 PVHTEST_FULL=1
 
 .PHONY: demo
 demo:
@@ -117,7 +132,8 @@ FUZZ_CFLAGS := -g -O1 $(WARN) -Iinclude -fsanitize=fuzzer,address,undefined \
 
 $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(CORE_SRCS) $(wildcard include/*.h)
 	@mkdir -p $(dir $@)
-	clang $(FUZZ_CFLAGS) $< $(CORE_SRCS) -o $@
+	@echo "  FUZZCC  $@"
+	$(Q)clang $(FUZZ_CFLAGS) $< $(CORE_SRCS) -o $@
 
 .PHONY: fuzz
 fuzz: fuzz-deps $(addprefix $(BUILD)/fuzz/fuzz_,$(FUZZ_TARGETS))
@@ -126,3 +142,6 @@ fuzz: fuzz-deps $(addprefix $(BUILD)/fuzz/fuzz_,$(FUZZ_TARGETS))
 .PHONY: fuzz-deps
 fuzz-deps:
 	scripts/install-deps.sh fuzz
+
+# Keep intermediate objects (test EFI programs are linked from them).
+.SECONDARY:
