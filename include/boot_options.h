@@ -39,6 +39,9 @@ struct boot_options {
         /* Length the command line would have had; > PVH_CMDLINE_MAX on error. */
         size_t cmdline_wanted;
         int loader_words_ended;                 /* "--" seen */
+        /* Config file line each path came from; 0: from the arguments. */
+        unsigned kernel_line;
+        unsigned initrd_line[BOOT_MAX_INITRDS];
 };
 
 void boot_options_init(struct boot_options *o);
@@ -63,6 +66,14 @@ enum boot_options_error boot_options_add_load_options(struct boot_options *o, co
 int load_options_are_text(const void *data, size_t size);
 
 const char *boot_options_strerror(enum boot_options_error err);
+
+/*
+ * What is booted, from a config file's defaults and the arguments: the
+ * arguments' kernel= replaces the config's, their command line (if any)
+ * replaces the config's options, and their initrds follow the config's.
+ */
+enum boot_options_error boot_options_merge(struct boot_options *out, const struct boot_options *config,
+                                           const struct boot_options *args);
 
 /*
  * Resolve a user path against pvhboot's own directory: '/' and '\' both

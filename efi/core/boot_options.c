@@ -223,6 +223,31 @@ const char *boot_options_strerror(enum boot_options_error err) {
         return "unknown error";
 }
 
+enum boot_options_error boot_options_merge(struct boot_options *out, const struct boot_options *config,
+                                           const struct boot_options *args) {
+        const struct boot_options *cmdline_from = args->cmdline_wanted > 0 ? args : config;
+
+        if (config->nr_initrds + args->nr_initrds > BOOT_MAX_INITRDS)
+                return BOOT_OPTIONS_ERR_TOO_MANY_INITRDS;
+        boot_options_init(out);
+        if (args->kernel[0]) {
+                __builtin_memcpy(out->kernel, args->kernel, sizeof(out->kernel));
+        } else {
+                __builtin_memcpy(out->kernel, config->kernel, sizeof(out->kernel));
+                out->kernel_line = config->kernel_line;
+        }
+        for (unsigned i = 0; i < config->nr_initrds; i++) {
+                __builtin_memcpy(out->initrd[out->nr_initrds], config->initrd[i], sizeof(out->initrd[0]));
+                out->initrd_line[out->nr_initrds++] = config->initrd_line[i];
+        }
+        for (unsigned i = 0; i < args->nr_initrds; i++)
+                __builtin_memcpy(out->initrd[out->nr_initrds++], args->initrd[i], sizeof(out->initrd[0]));
+        __builtin_memcpy(out->cmdline, cmdline_from->cmdline, sizeof(out->cmdline));
+        out->cmdline_len = cmdline_from->cmdline_len;
+        out->cmdline_wanted = cmdline_from->cmdline_wanted;
+        return BOOT_OPTIONS_OK;
+}
+
 static int is_sep(uint16_t c) {
         return c == '\\' || c == '/';
 }

@@ -5,30 +5,70 @@
  * the cap keeps one call's buffer within what every FAT driver handles. */
 #define READ_CHUNK (64ull << 20)
 
-EFI_STATUS file_open(EFI_FILE_HANDLE root, const CHAR16 *path, struct efi_file *f) {
+static EFI_STATUS open_quiet(EFI_FILE_HANDLE root, const CHAR16 *path, struct efi_file *f) {
         EFI_FILE_INFO *info;
         EFI_STATUS status;
 
         f->path = path;
         f->handle = NULL;
         status = root->Open(root, &f->handle, (CHAR16 *)path, EFI_FILE_MODE_READ, 0);
-        if (status == EFI_NOT_FOUND)
-                return log_error_status(status, L"%s: file not found; check the path (relative paths start in pvhboot's directory)", path);
         if (EFI_ERROR(status))
-                return log_error_status(status, L"%s: cannot open: %r", path, status);
-
+                return status;
         info = LibFileInfo(f->handle);
         if (!info) {
                 file_close(f);
-                return log_error_status(EFI_DEVICE_ERROR, L"%s: cannot read file information", path);
+                return EFI_DEVICE_ERROR;
         }
         if (info->Attribute & EFI_FILE_DIRECTORY) {
                 FreePool(info);
                 file_close(f);
-                return log_error_status(EFI_INVALID_PARAMETER, L"%s: is a directory; give a file", path);
+                return EFI_ACCESS_DENIED;
         }
         f->size = info->FileSize;
         FreePool(info);
+        return EFI_SUCCESS;
+}
+
+EFI_STATUS file_open(EFI_FILE_HANDLE root, const CHAR16 *path, const CHAR16 *name, struct efi_file *f) {
+        EFI_STATUS status = open_quiet(root, path, f);
+        if (status == EFI_NOT_FOUND)
+                return log_error_status(status, L"%s: file not found; check the path (relative paths start in pvhboot's directory)", name);
+        if (status == EFI_ACCESS_DENIED)
+                return log_error_status(EFI_INVALID_PARAMETER, L"%s: is a directory; give a file", name);
+        if (status == EFI_DEVICE_ERROR)
+                return log_error_status(status, L"%s: cannot read file information", name);
+        if (EFI_ERROR(status))
+                return log_error_status(status, L"%s: cannot open: %r", name, status);
+        return EFI_SUCCESS;
+}
+
+EFI_STATUS file_read_all(EFI_FILE_HANDLE root, const CHAR16 *path, UINT64 max_size, void **data, UINT64 *size) {
+        struct efi_file f;
+        EFI_STATUS status = open_quiet(root, path, &f);
+
+        if (status == EFI_NOT_FOUND)
+                return status;
+        if (status == EFI_ACCESS_DENIED)
+                return log_error_status(EFI_INVALID_PARAMETER, L"%s: is a directory; give a file", path);
+        if (EFI_ERROR(status))
+                return log_error_status(status, L"%s: cannot open: %r", path, status);
+        if (f.size > max_size) {
+                file_close(&f);
+                return log_error_status(EFI_BAD_BUFFER_SIZE, L"%s: %ld bytes, more than the %ld this file may have",
+                                        path, f.size, max_size);
+        }
+        *data = AllocatePool(f.size ? f.size : 1);
+        if (!*data) {
+                file_close(&f);
+                return log_error_status(EFI_OUT_OF_RESOURCES, L"%s: out of memory", path);
+        }
+        status = file_read_at(&f, 0, *data, f.size);
+        file_close(&f);
+        if (EFI_ERROR(status)) {
+                FreePool(*data);
+                return log_error_status(status, L"%s: read failed: %r", path, status);
+        }
+        *size = f.size;
         return EFI_SUCCESS;
 }
 

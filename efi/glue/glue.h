@@ -43,7 +43,10 @@ struct efi_file {
         UINT64 size;
         const CHAR16 *path;
 };
-EFI_STATUS file_open(EFI_FILE_HANDLE root, const CHAR16 *path, struct efi_file *f);
+/* name: how messages refer to the file (the path, or "conf:line: path"). */
+EFI_STATUS file_open(EFI_FILE_HANDLE root, const CHAR16 *path, const CHAR16 *name, struct efi_file *f);
+/* Read a whole small file into pool memory; EFI_NOT_FOUND without a message. */
+EFI_STATUS file_read_all(EFI_FILE_HANDLE root, const CHAR16 *path, UINT64 max_size, void **data, UINT64 *size);
 EFI_STATUS file_read_at(struct efi_file *f, UINT64 offset, void *buffer, UINT64 len);
 void file_close(struct efi_file *f);
 

@@ -9,6 +9,7 @@
  */
 #include "glue.h"
 
+#include "boot_config.h"
 #include "boot_options.h"
 #include "elf_kernel.h"
 #include "handoff.h"
@@ -39,10 +40,17 @@ static const CHAR16 USAGE[] =
         L"        or relative to pvhboot's own directory. initrd= repeats: files are\n"
         L"        concatenated in order. Everything else is the kernel command line.\n";
 
-static struct boot_options options;
+#define NAME_MAX (2 * BOOT_PATH_MAX + 16)
+
+static struct boot_options args, options;
+static struct boot_config config;
 static CHAR16 own_dir[BOOT_PATH_MAX];
+static CHAR16 config_path[BOOT_PATH_MAX];
 static CHAR16 kernel_path[BOOT_PATH_MAX];
 static CHAR16 initrd_paths[BOOT_MAX_INITRDS][BOOT_PATH_MAX];
+/* How messages name each file: its path, or "config:line: path". */
+static CHAR16 kernel_name[NAME_MAX];
+static CHAR16 initrd_names[BOOT_MAX_INITRDS][NAME_MAX];
 
 static int kernel_read(void *ctx, uint64_t off, void *buf, size_t len) {
         return EFI_ERROR(file_read_at(ctx, off, buf, len)) ? -1 : 0;
@@ -73,39 +81,93 @@ static void find_own_dir(EFI_LOADED_IMAGE *image) {
         }
 }
 
-static EFI_STATUS parse_options(EFI_HANDLE image_handle, EFI_LOADED_IMAGE *image) {
+static EFI_STATUS parse_arguments(EFI_HANDLE image_handle, EFI_LOADED_IMAGE *image) {
         EFI_GUID shell_params_guid = EFI_SHELL_PARAMETERS_PROTOCOL_GUID;
         EFI_SHELL_PARAMETERS_PROTOCOL *shell = NULL;
         enum boot_options_error err;
 
-        boot_options_init(&options);
+        boot_options_init(&args);
         /* From the shell, LoadOptions is the whole command line with argv[0];
          * the shell's own split is the one the user expects. */
         if (!EFI_ERROR(BS->OpenProtocol(image_handle, &shell_params_guid, (void **)&shell, image_handle,
                                         NULL, EFI_OPEN_PROTOCOL_GET_PROTOCOL)) &&
             shell && shell->Argc > 0)
-                err = boot_options_add_argv(&options, (const uint16_t *const *)shell->Argv + 1, shell->Argc - 1);
+                err = boot_options_add_argv(&args, (const uint16_t *const *)shell->Argv + 1, shell->Argc - 1);
         else if (load_options_are_text(image->LoadOptions, image->LoadOptionsSize))
-                err = boot_options_add_load_options(&options, image->LoadOptions, image->LoadOptionsSize);
+                err = boot_options_add_load_options(&args, image->LoadOptions, image->LoadOptionsSize);
         else
                 err = BOOT_OPTIONS_OK;
 
         if (err == BOOT_OPTIONS_ERR_CMDLINE_TOO_LONG)
                 return log_error_status(EFI_INVALID_PARAMETER,
                                         L"options: kernel command line is %ld bytes, Linux accepts at most %d; shorten it",
-                                        (UINT64)options.cmdline_wanted, PVH_CMDLINE_MAX);
+                                        (UINT64)args.cmdline_wanted, PVH_CMDLINE_MAX);
+        if (err)
+                return log_error_status(EFI_INVALID_PARAMETER, L"options: %a", boot_options_strerror(err));
+        return EFI_SUCCESS;
+}
+
+/* pvhboot.conf in pvhboot's own directory, if there is one. */
+static EFI_STATUS read_config(EFI_FILE_HANDLE root) {
+        enum config_error err;
+        void *text = NULL;
+        UINT64 size = 0;
+        unsigned line;
+        EFI_STATUS status;
+
+        if (path_resolve(own_dir, (const uint16_t *)L"pvhboot.conf", config_path, BOOT_PATH_MAX) < 0)
+                return log_error_status(EFI_INVALID_PARAMETER, L"%s: pvhboot's directory path is too long", own_dir);
+        status = file_read_all(root, config_path, CONFIG_MAX_SIZE, &text, &size);
+        if (status == EFI_NOT_FOUND) {
+                config_path[0] = 0;
+                return EFI_SUCCESS;
+        }
+        if (EFI_ERROR(status))
+                return status;
+        err = config_parse(text, size, &config, &line);
+        FreePool(text);
+        if (err)
+                return log_error_status(EFI_INVALID_PARAMETER, L"%s:%d: %a", config_path, line, config_strerror(err));
+        return EFI_SUCCESS;
+}
+
+static void make_name(CHAR16 *name, unsigned line, const CHAR16 *path) {
+        if (line)
+                SPrint(name, NAME_MAX * sizeof(CHAR16), L"%s:%d: %s", config_path, line, path);
+        else
+                SPrint(name, NAME_MAX * sizeof(CHAR16), L"%s", path);
+}
+
+static EFI_STATUS choose_boot_options(EFI_HANDLE image_handle, EFI_LOADED_IMAGE *image, EFI_FILE_HANDLE root) {
+        enum boot_options_error err;
+        EFI_STATUS status;
+
+        status = parse_arguments(image_handle, image);
+        if (EFI_ERROR(status))
+                return status;
+        status = read_config(root);
+        if (EFI_ERROR(status))
+                return status;
+        err = boot_options_merge(&options, &config.options, &args);
         if (err)
                 return log_error_status(EFI_INVALID_PARAMETER, L"options: %a", boot_options_strerror(err));
         if (!options.kernel[0]) {
                 Print(L"%s", USAGE);
-                return log_error_status(EFI_INVALID_PARAMETER, L"options: no kernel= given; nothing to boot");
+                return log_error_status(EFI_INVALID_PARAMETER, L"options: no kernel= given%s%s; nothing to boot",
+                                        config_path[0] ? L" and no linux line in " : L" and no pvhboot.conf",
+                                        config_path[0] ? config_path : L"");
         }
 
         if (path_resolve(own_dir, options.kernel, kernel_path, BOOT_PATH_MAX) < 0)
                 return log_error_status(EFI_INVALID_PARAMETER, L"%s: path too long", options.kernel);
-        for (unsigned i = 0; i < options.nr_initrds; i++)
+        make_name(kernel_name, options.kernel_line, kernel_path);
+        for (unsigned i = 0; i < options.nr_initrds; i++) {
                 if (path_resolve(own_dir, options.initrd[i], initrd_paths[i], BOOT_PATH_MAX) < 0)
                         return log_error_status(EFI_INVALID_PARAMETER, L"%s: path too long", options.initrd[i]);
+                make_name(initrd_names[i], options.initrd_line[i], initrd_paths[i]);
+        }
+        if (config.title[0])
+                log_info(L"booting \"%a\" from %s", config.title, config_path);
         return EFI_SUCCESS;
 }
 
@@ -133,7 +195,7 @@ static EFI_STATUS check_kernel_destinations(const void *map, UINTN map_size, UIN
                         return log_error_status(EFI_LOAD_ERROR,
                                                 L"%s: kernel needs 0x%lx-0x%lx, which is not free RAM on this machine "
                                                 L"(reserved, MMIO or missing); relink the kernel for another address or add memory",
-                                                kernel_path, S.kernel_ranges[i].start, S.kernel_ranges[i].end - 1);
+                                                kernel_name, S.kernel_ranges[i].start, S.kernel_ranges[i].end - 1);
         return EFI_SUCCESS;
 }
 
@@ -192,14 +254,14 @@ static EFI_STATUS load_kernel(void) {
                         status = pages_alloc_below(BELOW_4G, seg->file_size, EfiLoaderData, &buf);
                         if (EFI_ERROR(status))
                                 return log_error_status(status, L"%s: no memory below 4 GiB to stage %ld bytes of segment %d",
-                                                        kernel_path, seg->file_size, i);
+                                                        kernel_name, seg->file_size, i);
                         S.staged[i] = buf;
                         S.nr_staged++;
                         dst = (void *)(UINTN)buf;
                 }
                 status = file_read_at(&S.kernel_file, seg->file_offset, dst, seg->file_size);
                 if (EFI_ERROR(status))
-                        return log_error_status(status, L"%s: read of segment %d failed: %r", kernel_path, i, status);
+                        return log_error_status(status, L"%s: read of segment %d failed: %r", kernel_name, i, status);
         }
         return EFI_SUCCESS;
 }
@@ -216,12 +278,12 @@ static EFI_STATUS load_initrds(void) {
         if (options.nr_initrds == 0)
                 return EFI_SUCCESS;
         for (; opened < options.nr_initrds; opened++) {
-                status = file_open(S.root, initrd_paths[opened], &files[opened]);
+                status = file_open(S.root, initrd_paths[opened], initrd_names[opened], &files[opened]);
                 if (EFI_ERROR(status))
                         goto close_files;
                 if (files[opened].size > BELOW_4G || S.initrd_size > BELOW_4G - files[opened].size - 3) {
                         status = log_error_status(EFI_BAD_BUFFER_SIZE, L"%s: initrds add up to more than 4 GiB",
-                                                  initrd_paths[opened]);
+                                                  initrd_names[opened]);
                         opened++;
                         goto close_files;
                 }
@@ -231,7 +293,7 @@ static EFI_STATUS load_initrds(void) {
         status = pages_alloc_below(BELOW_4G, S.initrd_size, EfiLoaderData, &S.initrd);
         if (EFI_ERROR(status)) {
                 status = log_error_status(status, L"%s: no room below 4 GiB for %ld bytes of initrd",
-                                          initrd_paths[0], S.initrd_size);
+                                          initrd_names[0], S.initrd_size);
                 goto close_files;
         }
         for (unsigned i = 0; i < options.nr_initrds; i++) {
@@ -240,7 +302,7 @@ static EFI_STATUS load_initrds(void) {
                         base[offset++] = 0;
                 status = file_read_at(&files[i], 0, base + offset, files[i].size);
                 if (EFI_ERROR(status)) {
-                        status = log_error_status(status, L"%s: read failed: %r", initrd_paths[i], status);
+                        status = log_error_status(status, L"%s: read failed: %r", initrd_names[i], status);
                         goto close_files;
                 }
                 offset += files[i].size;
@@ -327,7 +389,7 @@ static EFI_STATUS check_live_buffers(void) {
         if (hit >= 0)
                 return log_error_status(EFI_LOAD_ERROR,
                                         L"%s: firmware placed pvhboot's buffer 0x%lx-0x%lx inside the kernel's range 0x%lx-0x%lx; report this",
-                                        kernel_path, live[hit].start, live[hit].end - 1,
+                                        kernel_name, live[hit].start, live[hit].end - 1,
                                         S.kernel_ranges[dest_index].start, S.kernel_ranges[dest_index].end - 1);
         return EFI_SUCCESS;
 }
@@ -389,20 +451,20 @@ EFI_STATUS efi_main(EFI_HANDLE image_handle, EFI_SYSTEM_TABLE *system_table) {
                 return log_error_status(status, L"cannot get pvhboot's loaded image: %r", status);
         find_own_dir(image);
 
-        status = parse_options(image_handle, image);
-        if (EFI_ERROR(status))
-                return status;
-
         S.root = LibOpenRoot(image->DeviceHandle);
         if (!S.root)
-                return log_error_status(EFI_NOT_FOUND, L"%s: cannot open the volume pvhboot was loaded from", kernel_path);
+                return log_error_status(EFI_NOT_FOUND, L"%s: cannot open the volume pvhboot was loaded from", own_dir);
 
-        status = file_open(S.root, kernel_path, &S.kernel_file);
+        status = choose_boot_options(image_handle, image, S.root);
+        if (EFI_ERROR(status))
+                goto close_root;
+
+        status = file_open(S.root, kernel_path, kernel_name, &S.kernel_file);
         if (EFI_ERROR(status))
                 goto close_root;
         elf_err = elf_kernel_parse(kernel_read, &S.kernel_file, S.kernel_file.size, &S.kernel);
         if (elf_err != ELF_KERNEL_OK) {
-                status = log_error_status(EFI_LOAD_ERROR, L"%s: %a", kernel_path, elf_kernel_strerror(elf_err));
+                status = log_error_status(EFI_LOAD_ERROR, L"%s: %a", kernel_name, elf_kernel_strerror(elf_err));
                 goto close_kernel;
         }
         S.nr_kernel_ranges = layout_kernel_page_ranges(&S.kernel, S.kernel_ranges);
@@ -410,7 +472,7 @@ EFI_STATUS efi_main(EFI_HANDLE image_handle, EFI_SYSTEM_TABLE *system_table) {
         /* Every initrd must exist before any memory is claimed. */
         for (unsigned i = 0; i < options.nr_initrds; i++) {
                 struct efi_file probe;
-                status = file_open(S.root, initrd_paths[i], &probe);
+                status = file_open(S.root, initrd_paths[i], initrd_names[i], &probe);
                 if (EFI_ERROR(status))
                         goto close_kernel;
                 file_close(&probe);
