@@ -7,7 +7,7 @@ we can press a key at the EFI shell's "Press ESC in 5 seconds" prompt to skip
 the countdown.  Every run has a hard timeout after which QEMU is killed.
 
 Env: ACCEL (default "tcg"; e.g. ACCEL=kvm), QEMU (binary), OVMF_CODE,
-OVMF_VARS (firmware images).
+OVMF_VARS (default firmware images; run_ovmf(firmware=...) picks others).
 """
 import os
 import re
@@ -20,6 +20,16 @@ import time
 QEMU = os.environ.get("QEMU", "qemu-system-x86_64")
 OVMF_CODE = os.environ.get("OVMF_CODE", "/usr/share/OVMF/OVMF_CODE_4M.fd")
 OVMF_VARS = os.environ.get("OVMF_VARS", "/usr/share/OVMF/OVMF_VARS_4M.fd")
+
+# Debian's OVMF builds by flash size: (code, vars) for run_ovmf(firmware=).
+FIRMWARE = {
+    "4M": ("/usr/share/OVMF/OVMF_CODE_4M.fd", "/usr/share/OVMF/OVMF_VARS_4M.fd"),
+    "2M": ("/usr/share/OVMF/OVMF_CODE.fd", "/usr/share/OVMF/OVMF_VARS.fd"),
+}
+
+# QEMU's isa-debug-exit: a guest write of V to port 0xf4 exits QEMU with
+# status (V << 1) | 1.
+DEBUG_EXIT = ["-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
 
 # CSI sequences (including OVMF's "ESC [ = 3 h" mode set), two-byte escapes
 # and charset selection.
@@ -160,21 +170,32 @@ def run(argv, log_path, timeout, skip_shell_countdown=True):
                       fatal)
 
 
-def _common(mem, smp):
-    return [QEMU, "-machine", "q35,accel=%s" % accel(), "-m", str(mem), "-smp", str(smp),
+def _common(mem, smp, machine="q35"):
+    return [QEMU, "-machine", "%s,accel=%s" % (machine, accel()), "-m", str(mem),
+            "-smp", str(smp),
             "-nodefaults", "-nic", "none", "-display", "none", "-monitor", "none",
             "-chardev", "stdio,id=ser0,signal=off", "-serial", "chardev:ser0",
             "-no-reboot"]
 
 
 def run_ovmf(esp_img, log_path, mem="512M", smp=1, timeout=120, vars_dir=None,
-             skip_shell_countdown=True, extra=()):
-    """Boot OVMF with esp_img as a virtio disk; the EFI shell runs startup.nsh."""
+             skip_shell_countdown=True, extra=(), machine="q35", firmware=None):
+    """Boot OVMF with esp_img as a virtio disk; the EFI shell runs startup.nsh.
+
+    machine: QEMU machine type ("q35", "pc" for i440fx, ...).
+    firmware: None for OVMF_CODE/OVMF_VARS, a FIRMWARE key ("4M", "2M") or a
+    (code, vars) pair; the vars image is copied, the code image used read-only."""
+    if firmware is None:
+        code, vars_src = OVMF_CODE, OVMF_VARS
+    elif isinstance(firmware, str):
+        code, vars_src = FIRMWARE[firmware]
+    else:
+        code, vars_src = firmware
     vars_copy = os.path.join(vars_dir or os.path.dirname(os.path.abspath(esp_img)),
                              "OVMF_VARS.fd")
-    shutil.copyfile(OVMF_VARS, vars_copy)
-    argv = _common(mem, smp) + [
-        "-drive", "if=pflash,format=raw,unit=0,readonly=on,file=%s" % OVMF_CODE,
+    shutil.copyfile(vars_src, vars_copy)
+    argv = _common(mem, smp, machine) + [
+        "-drive", "if=pflash,format=raw,unit=0,readonly=on,file=%s" % code,
         "-drive", "if=pflash,format=raw,unit=1,file=%s" % vars_copy,
         "-drive", "file=%s,format=raw,if=virtio" % esp_img,
     ] + list(extra)
