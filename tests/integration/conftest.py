@@ -37,6 +37,39 @@ def pvhboot_efi(test_deps):
     return path
 
 
+@pytest.fixture(scope="session")
+def claim_pages_efi(test_deps):
+    """build/tests/claim-pages.efi (make test-efi): takes pages at an address
+    from the EFI shell and leaves them allocated."""
+    path = os.environ.get("CLAIM_PAGES_EFI", os.path.join(H.BUILD, "tests", "claim-pages.efi"))
+    if not os.path.isfile(path):
+        pytest.fail("%s not found: build it with `make test-efi` first" % path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def probe_elf(test_deps):
+    """build/probe/probe.elf, the PVH conformance probe kernel (`make probe`,
+    from tests/probe/).  Skips the test where the probe does not exist in
+    this tree; fails if it exists but does not build."""
+    path = os.environ.get("PROBE_ELF")
+    if path:
+        if not os.path.isfile(path):
+            pytest.fail("PROBE_ELF=%s: no such file" % path)
+        return path
+    path = os.path.join(H.BUILD, "probe", "probe.elf")
+    if os.path.isfile(os.path.join(H.REPO, "tests", "probe", "probe.mk")):
+        p = subprocess.run(["make", "-s", "-C", H.REPO, "probe"], stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT)
+        if p.returncode != 0 or not os.path.isfile(path):
+            pytest.fail("`make probe` failed (%d):\n%s"
+                        % (p.returncode, p.stdout.decode(errors="replace")[-3000:]))
+        return path
+    if os.path.isfile(path):
+        return path
+    pytest.skip("no probe kernel: tests/probe/probe.mk and %s do not exist" % path)
+
+
 def _safe(name):
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", name).strip("_")
 
