@@ -67,6 +67,10 @@ int load_options_are_text(const void *data, size_t size);
 
 const char *boot_options_strerror(enum boot_options_error err);
 
+/* Replace the command line with len bytes of text (up to a NUL; trailing
+ * blanks and newlines dropped), e.g. QEMU's -append. */
+enum boot_options_error boot_options_set_cmdline(struct boot_options *o, const char *text, size_t len);
+
 /*
  * What is booted, from a config file's defaults and the arguments: the
  * arguments' kernel= replaces the config's, their command line (if any)

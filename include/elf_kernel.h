@@ -68,6 +68,10 @@ struct elf_kernel {
 enum elf_kernel_error elf_kernel_parse(elf_kernel_read_fn read, void *ctx,
                                        uint64_t file_size, struct elf_kernel *out);
 
+/* Only the headers and PT_LOAD segments (no entry point or note checks). */
+enum elf_kernel_error elf_kernel_parse_layout(elf_kernel_read_fn read, void *ctx, uint64_t file_size,
+                                              struct elf_kernel *out);
+
 /* One line describing the error and what to do about it. */
 const char *elf_kernel_strerror(enum elf_kernel_error err);
 

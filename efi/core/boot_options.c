@@ -223,6 +223,25 @@ const char *boot_options_strerror(enum boot_options_error err) {
         return "unknown error";
 }
 
+enum boot_options_error boot_options_set_cmdline(struct boot_options *o, const char *text, size_t len) {
+        size_t n = 0;
+        while (n < len && text[n] != '\0')
+                n++;
+        while (n > 0 && (text[n - 1] == ' ' || text[n - 1] == '\t' || text[n - 1] == '\r' ||
+                         text[n - 1] == '\n'))
+                n--;
+        o->cmdline_wanted = n;
+        if (n > PVH_CMDLINE_MAX) {
+                o->cmdline_len = 0;
+                o->cmdline[0] = '\0';
+                return BOOT_OPTIONS_ERR_CMDLINE_TOO_LONG;
+        }
+        __builtin_memcpy(o->cmdline, text, n);
+        o->cmdline[n] = '\0';
+        o->cmdline_len = n;
+        return BOOT_OPTIONS_OK;
+}
+
 enum boot_options_error boot_options_merge(struct boot_options *out, const struct boot_options *config,
                                            const struct boot_options *args) {
         const struct boot_options *cmdline_from = args->cmdline_wanted > 0 ? args : config;

@@ -114,16 +114,16 @@ static enum elf_kernel_error scan_note_segment(elf_kernel_read_fn read, void *ct
         return ELF_KERNEL_OK;
 }
 
-enum elf_kernel_error elf_kernel_parse(elf_kernel_read_fn read, void *ctx,
-                                       uint64_t file_size, struct elf_kernel *k) {
+/* The ELF header and program headers, and the PT_LOAD segments checked
+ * against the file: everything but the entry point and the notes. */
+static enum elf_kernel_error parse_layout(elf_kernel_read_fn read, void *ctx, uint64_t file_size,
+                                          struct elf_kernel *k, struct phdr_info *ph, uint64_t *nr_phdrs) {
         union {
                 unsigned char ident[EI_NIDENT];
                 Elf32_Ehdr e32;
                 Elf64_Ehdr e64;
         } eh;
-        struct phdr_info ph[ELF_KERNEL_MAX_PHDRS];
-        uint64_t phoff, phentsize, phnum, pvh_value = 0;
-        int found_pvh = 0;
+        uint64_t phoff, phentsize, phnum;
         enum elf_kernel_error err;
 
         *k = (struct elf_kernel){ .file_size = file_size, .error_phdr = -1 };
@@ -222,6 +222,27 @@ enum elf_kernel_error elf_kernel_parse(elf_kernel_read_fn read, void *ctx,
         k->error_phdr = -1;
         if (k->nr_segments == 0)
                 return ELF_KERNEL_ERR_NO_LOAD_SEGMENTS;
+        *nr_phdrs = phnum;
+        return ELF_KERNEL_OK;
+}
+
+enum elf_kernel_error elf_kernel_parse_layout(elf_kernel_read_fn read, void *ctx, uint64_t file_size,
+                                              struct elf_kernel *k) {
+        struct phdr_info ph[ELF_KERNEL_MAX_PHDRS];
+        uint64_t phnum;
+        return parse_layout(read, ctx, file_size, k, ph, &phnum);
+}
+
+enum elf_kernel_error elf_kernel_parse(elf_kernel_read_fn read, void *ctx,
+                                       uint64_t file_size, struct elf_kernel *k) {
+        struct phdr_info ph[ELF_KERNEL_MAX_PHDRS];
+        uint64_t phnum, pvh_value = 0;
+        int found_pvh = 0;
+        enum elf_kernel_error err;
+
+        err = parse_layout(read, ctx, file_size, k, ph, &phnum);
+        if (err)
+                return err;
 
         /* e_entry may be physical or (x86-64 vmlinux) virtual. */
         {

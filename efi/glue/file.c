@@ -5,7 +5,7 @@
  * the cap keeps one call's buffer within what every FAT driver handles. */
 #define READ_CHUNK (64ull << 20)
 
-static EFI_STATUS open_quiet(EFI_FILE_HANDLE root, const CHAR16 *path, struct efi_file *f) {
+EFI_STATUS file_open_quiet(EFI_FILE_HANDLE root, const CHAR16 *path, struct efi_file *f) {
         EFI_FILE_INFO *info;
         EFI_STATUS status;
 
@@ -30,7 +30,7 @@ static EFI_STATUS open_quiet(EFI_FILE_HANDLE root, const CHAR16 *path, struct ef
 }
 
 EFI_STATUS file_open(EFI_FILE_HANDLE root, const CHAR16 *path, const CHAR16 *name, struct efi_file *f) {
-        EFI_STATUS status = open_quiet(root, path, f);
+        EFI_STATUS status = file_open_quiet(root, path, f);
         if (status == EFI_NOT_FOUND)
                 return log_error_status(status, L"%s: file not found; check the path (relative paths start in pvhboot's directory)", name);
         if (status == EFI_ACCESS_DENIED)
@@ -44,7 +44,7 @@ EFI_STATUS file_open(EFI_FILE_HANDLE root, const CHAR16 *path, const CHAR16 *nam
 
 EFI_STATUS file_read_all(EFI_FILE_HANDLE root, const CHAR16 *path, UINT64 max_size, void **data, UINT64 *size) {
         struct efi_file f;
-        EFI_STATUS status = open_quiet(root, path, &f);
+        EFI_STATUS status = file_open_quiet(root, path, &f);
 
         if (status == EFI_NOT_FOUND)
                 return status;

@@ -45,10 +45,16 @@ struct efi_file {
 };
 /* name: how messages refer to the file (the path, or "conf:line: path"). */
 EFI_STATUS file_open(EFI_FILE_HANDLE root, const CHAR16 *path, const CHAR16 *name, struct efi_file *f);
+/* The same without messages: EFI_NOT_FOUND, EFI_ACCESS_DENIED for a directory. */
+EFI_STATUS file_open_quiet(EFI_FILE_HANDLE root, const CHAR16 *path, struct efi_file *f);
 /* Read a whole small file into pool memory; EFI_NOT_FOUND without a message. */
 EFI_STATUS file_read_all(EFI_FILE_HANDLE root, const CHAR16 *path, UINT64 max_size, void **data, UINT64 *size);
 EFI_STATUS file_read_at(struct efi_file *f, UINT64 offset, void *buffer, UINT64 len);
 void file_close(struct efi_file *f);
+
+/* qemu_loader.c: the root of OVMF's QEMU kernel loader file system (QEMU's
+ * -kernel, -initrd, -append), or NULL when QEMU was given no -kernel. */
+EFI_FILE_HANDLE qemu_loader_open_root(void);
 
 /* acpi.c: the RSDP from the configuration table (ACPI 2.0, else 1.0), or 0. */
 UINT64 acpi_find_rsdp(void);

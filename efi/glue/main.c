@@ -16,6 +16,7 @@
 #include "layout.h"
 #include "pvh_memmap.h"
 #include "pvh_start_info.h"
+#include "qemu_kernel.h"
 
 #define BELOW_4G 0xFFFFFFFFull
 #define BELOW_1G 0x3FFFFFFFull
@@ -138,19 +139,75 @@ static void make_name(CHAR16 *name, unsigned line, const CHAR16 *path) {
                 SPrint(name, NAME_MAX * sizeof(CHAR16), L"%s", path);
 }
 
-static EFI_STATUS choose_boot_options(EFI_HANDLE image_handle, EFI_LOADED_IMAGE *image, EFI_FILE_HANDLE root) {
+/* No kernel from the arguments or pvhboot.conf: QEMU's -kernel, if any.
+ * Everything then comes from QEMU's kernel loader file system; the command
+ * line from -append unless the arguments or the config gave one. */
+static int from_qemu_loader;
+
+static EFI_STATUS use_qemu_loader(EFI_FILE_HANDLE *root) {
+        /* Its Open() knows the bare names only, not "\\kernel". */
+        static const CHAR16 kernel[] = L"kernel", initrd[] = L"initrd";
+        EFI_FILE_HANDLE qroot = qemu_loader_open_root();
+        struct efi_file f;
+        void *text;
+        UINT64 size;
+        EFI_STATUS status;
+
+        if (!qroot)
+                return EFI_SUCCESS;
+        log_info(L"no kernel given: booting QEMU's -kernel from OVMF's kernel loader file system");
+        if (options.nr_initrds)
+                log_info(L"warning: ignoring %d initrd(s) from the arguments or config; using QEMU's -initrd",
+                         options.nr_initrds);
+        CopyMem(options.kernel, kernel, sizeof(kernel));
+        options.kernel_line = 0;
+        options.nr_initrds = 0;
+        /* The file exists, empty, when QEMU got no -initrd. */
+        if (!EFI_ERROR(file_open_quiet(qroot, initrd, &f))) {
+                if (f.size > 0) {
+                        CopyMem(options.initrd[0], initrd, sizeof(initrd));
+                        options.initrd_line[0] = 0;
+                        options.nr_initrds = 1;
+                }
+                file_close(&f);
+        }
+        if (options.cmdline_wanted == 0) {
+                status = file_read_all(qroot, L"cmdline", PVH_CMDLINE_MAX + 16, &text, &size);
+                if (status == EFI_SUCCESS) {
+                        enum boot_options_error err = boot_options_set_cmdline(&options, text, size);
+                        FreePool(text);
+                        if (err)
+                                return log_error_status(EFI_INVALID_PARAMETER, L"QEMU -append: %a",
+                                                        boot_options_strerror(err));
+                } else if (status != EFI_NOT_FOUND) {
+                        qroot->Close(qroot);
+                        return status;
+                }
+        }
+        (*root)->Close(*root);
+        *root = qroot;
+        from_qemu_loader = 1;
+        return EFI_SUCCESS;
+}
+
+static EFI_STATUS choose_boot_options(EFI_HANDLE image_handle, EFI_LOADED_IMAGE *image, EFI_FILE_HANDLE *root) {
         enum boot_options_error err;
         EFI_STATUS status;
 
         status = parse_arguments(image_handle, image);
         if (EFI_ERROR(status))
                 return status;
-        status = read_config(root);
+        status = read_config(*root);
         if (EFI_ERROR(status))
                 return status;
         err = boot_options_merge(&options, &config.options, &args);
         if (err)
                 return log_error_status(EFI_INVALID_PARAMETER, L"options: %a", boot_options_strerror(err));
+        if (!options.kernel[0]) {
+                status = use_qemu_loader(root);
+                if (EFI_ERROR(status))
+                        return status;
+        }
         if (!options.kernel[0]) {
                 Print(L"%s", USAGE);
                 return log_error_status(EFI_INVALID_PARAMETER, L"options: no kernel= given%s%s; nothing to boot",
@@ -158,14 +215,21 @@ static EFI_STATUS choose_boot_options(EFI_HANDLE image_handle, EFI_LOADED_IMAGE 
                                         config_path[0] ? config_path : L"");
         }
 
-        if (path_resolve(own_dir, options.kernel, kernel_path, BOOT_PATH_MAX) < 0)
-                return log_error_status(EFI_INVALID_PARAMETER, L"%s: path too long", options.kernel);
-        make_name(kernel_name, options.kernel_line, kernel_path);
-        for (unsigned i = 0; i < options.nr_initrds; i++) {
-                if (path_resolve(own_dir, options.initrd[i], initrd_paths[i], BOOT_PATH_MAX) < 0)
-                        return log_error_status(EFI_INVALID_PARAMETER, L"%s: path too long", options.initrd[i]);
-                make_name(initrd_names[i], options.initrd_line[i], initrd_paths[i]);
+        if (from_qemu_loader) {
+                CopyMem(kernel_path, options.kernel, sizeof(kernel_path));
+                for (unsigned i = 0; i < options.nr_initrds; i++)
+                        CopyMem(initrd_paths[i], options.initrd[i], sizeof(initrd_paths[i]));
+        } else {
+                if (path_resolve(own_dir, options.kernel, kernel_path, BOOT_PATH_MAX) < 0)
+                        return log_error_status(EFI_INVALID_PARAMETER, L"%s: path too long", options.kernel);
+                for (unsigned i = 0; i < options.nr_initrds; i++)
+                        if (path_resolve(own_dir, options.initrd[i], initrd_paths[i], BOOT_PATH_MAX) < 0)
+                                return log_error_status(EFI_INVALID_PARAMETER, L"%s: path too long",
+                                                        options.initrd[i]);
         }
+        make_name(kernel_name, options.kernel_line, kernel_path);
+        for (unsigned i = 0; i < options.nr_initrds; i++)
+                make_name(initrd_names[i], options.initrd_line[i], initrd_paths[i]);
         if (config.title[0])
                 log_info(L"booting \"%a\" from %s", config.title, config_path);
         return EFI_SUCCESS;
@@ -455,13 +519,23 @@ EFI_STATUS efi_main(EFI_HANDLE image_handle, EFI_SYSTEM_TABLE *system_table) {
         if (!S.root)
                 return log_error_status(EFI_NOT_FOUND, L"%s: cannot open the volume pvhboot was loaded from", own_dir);
 
-        status = choose_boot_options(image_handle, image, S.root);
+        status = choose_boot_options(image_handle, image, &S.root);
         if (EFI_ERROR(status))
                 goto close_root;
 
         status = file_open(S.root, kernel_path, kernel_name, &S.kernel_file);
         if (EFI_ERROR(status))
                 goto close_root;
+        /* QEMU 7.2 hands the firmware the first 8 KiB of a PVH ELF and
+         * zeros for the rest: it loads such kernels itself, for SeaBIOS's
+         * pvh.bin. Say so rather than report a broken ELF. */
+        if (from_qemu_loader && qemu_kernel_is_pvh_headers_only(kernel_read, &S.kernel_file, S.kernel_file.size)) {
+                status = log_error_status(EFI_LOAD_ERROR,
+                                          L"%s: QEMU passed only the ELF headers of this PVH kernel to the firmware "
+                                          L"(it keeps -kernel ELF images for its own PVH loader); put the vmlinux on "
+                                          L"a disk and use kernel= or pvhboot.conf", kernel_name);
+                goto close_kernel;
+        }
         elf_err = elf_kernel_parse(kernel_read, &S.kernel_file, S.kernel_file.size, &S.kernel);
         if (elf_err != ELF_KERNEL_OK) {
                 status = log_error_status(EFI_LOAD_ERROR, L"%s: %a", kernel_name, elf_kernel_strerror(elf_err));

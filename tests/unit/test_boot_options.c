@@ -196,6 +196,25 @@ static void test_path_parent(void) {
         CHECK_STR(a(out), "\\");
 }
 
+/* QEMU's -append arrives NUL-terminated; a file may end in a newline. */
+static void test_set_cmdline(void) {
+        static char big[2100];
+        boot_options_init(&o);
+        CHECK_EQ(boot_options_set_cmdline(&o, "console=ttyS0 quiet\0junk", 25), BOOT_OPTIONS_OK);
+        CHECK_STR(o.cmdline, "console=ttyS0 quiet");
+        CHECK_EQ(boot_options_set_cmdline(&o, "a b \r\n", 6), BOOT_OPTIONS_OK);
+        CHECK_STR(o.cmdline, "a b");
+        CHECK_EQ(o.cmdline_len, 3);
+        CHECK_EQ(boot_options_set_cmdline(&o, "", 0), BOOT_OPTIONS_OK);
+        CHECK_EQ(o.cmdline_len, 0);
+        memset(big, 'x', sizeof(big));
+        CHECK_EQ(boot_options_set_cmdline(&o, big, 2047), BOOT_OPTIONS_OK);
+        CHECK_EQ(o.cmdline_len, 2047);
+        CHECK_EQ(boot_options_set_cmdline(&o, big, 2048), BOOT_OPTIONS_ERR_CMDLINE_TOO_LONG);
+        CHECK_EQ(o.cmdline_wanted, 2048);
+        CHECK_EQ(o.cmdline_len, 0);
+}
+
 int main(void) {
         RUN(test_shell_argv);
         RUN(test_no_arguments);
@@ -209,5 +228,6 @@ int main(void) {
         RUN(test_load_options_are_text);
         RUN(test_path_resolve);
         RUN(test_path_parent);
+        RUN(test_set_cmdline);
         return tl_summary("boot_options");
 }

@@ -9,6 +9,7 @@
 
 #include "elf_kernel.h"
 #include "pvh_start_info.h"
+#include "qemu_kernel.h"
 #include "testlib.h"
 
 #define IMG_SIZE 0x4000
@@ -325,6 +326,38 @@ static void test_every_error_has_a_message(void) {
                 CHECK(strcmp(elf_kernel_strerror(e), "unknown error") != 0);
 }
 
+struct big {
+        unsigned char b[0x10000];
+        size_t len;
+};
+
+static int big_read(void *ctx, uint64_t off, void *buf, size_t len) {
+        struct big *g = ctx;
+        if (off > g->len || len > g->len - off)
+                return -1;
+        memcpy(buf, g->b + off, len);
+        return 0;
+}
+
+/* QEMU's fw_cfg copy of a PVH ELF: the first 8 KiB, then as many bytes as
+ * the segments span (0x1000000 .. 0x1007000 in the fixture). */
+static void test_qemu_headers_only_layout(void) {
+        static struct image im;
+        static struct big g;
+        build64(&im);
+        memset(&g, 0, sizeof(g));
+        memcpy(g.b, im.b, QEMU_KERNEL_SETUP_SIZE);
+        g.len = QEMU_KERNEL_SETUP_SIZE + 0x7000;
+        CHECK(qemu_kernel_is_pvh_headers_only(big_read, &g, g.len));
+        CHECK(!qemu_kernel_is_pvh_headers_only(big_read, &g, g.len - 1));
+        CHECK(!qemu_kernel_is_pvh_headers_only(big_read, &g, g.len + 0x1000));
+        /* The real file is not mistaken for it. */
+        CHECK(!qemu_kernel_is_pvh_headers_only(mem_read, &im, im.len));
+        /* Nor is a non-ELF blob of that size. */
+        g.b[0] = 'M';
+        CHECK(!qemu_kernel_is_pvh_headers_only(big_read, &g, g.len));
+}
+
 int main(void) {
         RUN(test_good_elf64);
         RUN(test_good_elf32);
@@ -334,5 +367,6 @@ int main(void) {
         RUN(test_segment_errors);
         RUN(test_note_errors);
         RUN(test_every_error_has_a_message);
+        RUN(test_qemu_headers_only_layout);
         return tl_summary("elf_kernel");
 }

@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: MIT */
+#include "qemu_kernel.h"
+
+struct header_only {
+        elf_kernel_read_fn read;
+        void *ctx;
+};
+
+static int read_header_only(void *ctx, uint64_t off, void *buf, size_t len) {
+        const struct header_only *h = ctx;
+        if (off > QEMU_KERNEL_SETUP_SIZE || len > QEMU_KERNEL_SETUP_SIZE - off)
+                return -1;
+        return h->read(h->ctx, off, buf, len);
+}
+
+int qemu_kernel_is_pvh_headers_only(elf_kernel_read_fn read, void *ctx, uint64_t file_size) {
+        struct header_only h = { read, ctx };
+        struct elf_kernel layout;
+        uint64_t low = UINT64_MAX, high = 0;
+
+        /* Segment offsets refer to the original file, which is not here:
+         * check the headers alone (file size "unbounded"). */
+        if (file_size <= QEMU_KERNEL_SETUP_SIZE ||
+            elf_kernel_parse_layout(read_header_only, &h, UINT64_MAX, &layout) != ELF_KERNEL_OK)
+                return 0;
+        for (unsigned i = 0; i < layout.nr_segments; i++) {
+                const struct elf_kernel_segment *s = &layout.segments[i];
+                /* The layout check keeps paddr + mem_size <= 4 GiB. */
+                if (s->paddr < low)
+                        low = s->paddr;
+                if (s->paddr + s->mem_size > high)
+                        high = s->paddr + s->mem_size;
+        }
+        return file_size - QEMU_KERNEL_SETUP_SIZE == high - low;
+}
