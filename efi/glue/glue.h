@@ -7,6 +7,7 @@
 #include <efilib.h>
 
 #include "layout.h"
+#include "volume_spec.h"
 
 /* console.c: every message starts with "pvhboot: " and is one line. */
 void log_info(const CHAR16 *fmt, ...);
@@ -55,6 +56,12 @@ void file_close(struct efi_file *f);
 /* qemu_loader.c: the root of OVMF's QEMU kernel loader file system (QEMU's
  * -kernel, -initrd, -append), or NULL when QEMU was given no -kernel. */
 EFI_FILE_HANDLE qemu_loader_open_root(void);
+
+/* volumes.c: the root of the volume that spec names (LABEL=, GUID=), or,
+ * for VOLUME_ANY, of the first volume other than skip that has path. *where
+ * gets the volume's device path as text (pool memory, may be NULL). */
+EFI_FILE_HANDLE volume_find(const struct volume_spec *spec, EFI_HANDLE skip, const CHAR16 *path,
+                            CHAR16 **where);
 
 /* acpi.c: the RSDP from the configuration table (ACPI 2.0, else 1.0), or 0. */
 UINT64 acpi_find_rsdp(void);

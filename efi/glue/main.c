@@ -52,6 +52,12 @@ static CHAR16 initrd_paths[BOOT_MAX_INITRDS][BOOT_PATH_MAX];
 /* How messages name each file: its path, or "config:line: path". */
 static CHAR16 kernel_name[NAME_MAX];
 static CHAR16 initrd_names[BOOT_MAX_INITRDS][NAME_MAX];
+/* The volume each file is read from, and the volumes opened besides
+ * pvhboot's own (closed when pvhboot is done with files). */
+static EFI_HANDLE own_device;
+static EFI_FILE_HANDLE own_root, kernel_root, initrd_roots[BOOT_MAX_INITRDS];
+static EFI_FILE_HANDLE other_roots[1 + BOOT_MAX_INITRDS];
+static unsigned nr_other_roots;
 
 static int kernel_read(void *ctx, uint64_t off, void *buf, size_t len) {
         return EFI_ERROR(file_read_at(ctx, off, buf, len)) ? -1 : 0;
@@ -190,6 +196,60 @@ static EFI_STATUS use_qemu_loader(EFI_FILE_HANDLE *root) {
         return EFI_SUCCESS;
 }
 
+/*
+ * Where a file given as given (from the arguments, or config line line) is:
+ * on the volume it names (LABEL=, GUID=), else on pvhboot's own volume, else
+ * on the first other volume that has it. A file found nowhere is left on
+ * pvhboot's volume, where opening it reports it missing.
+ */
+static EFI_STATUS locate(const uint16_t *given, unsigned line, CHAR16 *path, CHAR16 *name, EFI_FILE_HANDLE *root) {
+        struct volume_spec spec;
+        const uint16_t *rest;
+        enum volume_spec_error err;
+        EFI_FILE_HANDLE found;
+        CHAR16 *where = NULL;
+        struct efi_file f;
+
+        make_name(name, line, given);
+        err = volume_spec_parse(given, &spec, &rest);
+        if (err)
+                return log_error_status(EFI_INVALID_PARAMETER, L"%s: %a", name, volume_spec_strerror(err));
+        /* A named volume's paths start at its root. */
+        if (path_resolve(spec.kind == VOLUME_ANY ? own_dir : NULL, rest, path, BOOT_PATH_MAX) < 0)
+                return log_error_status(EFI_INVALID_PARAMETER, L"%s: path too long", name);
+
+        *root = own_root;
+        if (spec.kind == VOLUME_ANY) {
+                make_name(name, line, path);
+                if (!EFI_ERROR(file_open_quiet(own_root, path, &f))) {
+                        file_close(&f);
+                        return EFI_SUCCESS;
+                }
+                found = volume_find(&spec, own_device, path, &where);
+                if (!found)
+                        return EFI_SUCCESS;
+                log_info(L"%s: not on pvhboot's volume; using the one on %s", path, where ? where : L"(unknown)");
+        } else {
+                found = volume_find(&spec, NULL, NULL, &where);
+                if (!found)
+                        return log_error_status(EFI_NOT_FOUND, L"%s: %s", name,
+                                                spec.kind == VOLUME_LABEL ? L"no volume has that label"
+                                                                          : L"no GPT partition has that GUID");
+        }
+        if (where)
+                FreePool(where);
+        other_roots[nr_other_roots++] = found;
+        *root = found;
+        return EFI_SUCCESS;
+}
+
+static void close_other_roots(void) {
+        while (nr_other_roots > 0) {
+                EFI_FILE_HANDLE r = other_roots[--nr_other_roots];
+                r->Close(r);
+        }
+}
+
 static EFI_STATUS choose_boot_options(EFI_HANDLE image_handle, EFI_LOADED_IMAGE *image, EFI_FILE_HANDLE *root) {
         enum boot_options_error err;
         EFI_STATUS status;
@@ -217,19 +277,21 @@ static EFI_STATUS choose_boot_options(EFI_HANDLE image_handle, EFI_LOADED_IMAGE 
 
         if (from_qemu_loader) {
                 CopyMem(kernel_path, options.kernel, sizeof(kernel_path));
-                for (unsigned i = 0; i < options.nr_initrds; i++)
+                make_name(kernel_name, 0, kernel_path);
+                kernel_root = *root;
+                for (unsigned i = 0; i < options.nr_initrds; i++) {
                         CopyMem(initrd_paths[i], options.initrd[i], sizeof(initrd_paths[i]));
+                        make_name(initrd_names[i], 0, initrd_paths[i]);
+                        initrd_roots[i] = *root;
+                }
         } else {
-                if (path_resolve(own_dir, options.kernel, kernel_path, BOOT_PATH_MAX) < 0)
-                        return log_error_status(EFI_INVALID_PARAMETER, L"%s: path too long", options.kernel);
-                for (unsigned i = 0; i < options.nr_initrds; i++)
-                        if (path_resolve(own_dir, options.initrd[i], initrd_paths[i], BOOT_PATH_MAX) < 0)
-                                return log_error_status(EFI_INVALID_PARAMETER, L"%s: path too long",
-                                                        options.initrd[i]);
+                status = locate(options.kernel, options.kernel_line, kernel_path, kernel_name, &kernel_root);
+                for (unsigned i = 0; i < options.nr_initrds && !EFI_ERROR(status); i++)
+                        status = locate(options.initrd[i], options.initrd_line[i], initrd_paths[i],
+                                        initrd_names[i], &initrd_roots[i]);
+                if (EFI_ERROR(status))
+                        return status;
         }
-        make_name(kernel_name, options.kernel_line, kernel_path);
-        for (unsigned i = 0; i < options.nr_initrds; i++)
-                make_name(initrd_names[i], options.initrd_line[i], initrd_paths[i]);
         if (config.title[0])
                 log_info(L"booting \"%a\" from %s", config.title, config_path);
         return EFI_SUCCESS;
@@ -342,7 +404,7 @@ static EFI_STATUS load_initrds(void) {
         if (options.nr_initrds == 0)
                 return EFI_SUCCESS;
         for (; opened < options.nr_initrds; opened++) {
-                status = file_open(S.root, initrd_paths[opened], initrd_names[opened], &files[opened]);
+                status = file_open(initrd_roots[opened], initrd_paths[opened], initrd_names[opened], &files[opened]);
                 if (EFI_ERROR(status))
                         goto close_files;
                 if (files[opened].size > BELOW_4G || S.initrd_size > BELOW_4G - files[opened].size - 3) {
@@ -515,7 +577,8 @@ EFI_STATUS efi_main(EFI_HANDLE image_handle, EFI_SYSTEM_TABLE *system_table) {
                 return log_error_status(status, L"cannot get pvhboot's loaded image: %r", status);
         find_own_dir(image);
 
-        S.root = LibOpenRoot(image->DeviceHandle);
+        own_device = image->DeviceHandle;
+        S.root = own_root = LibOpenRoot(image->DeviceHandle);
         if (!S.root)
                 return log_error_status(EFI_NOT_FOUND, L"%s: cannot open the volume pvhboot was loaded from", own_dir);
 
@@ -523,7 +586,7 @@ EFI_STATUS efi_main(EFI_HANDLE image_handle, EFI_SYSTEM_TABLE *system_table) {
         if (EFI_ERROR(status))
                 goto close_root;
 
-        status = file_open(S.root, kernel_path, kernel_name, &S.kernel_file);
+        status = file_open(kernel_root, kernel_path, kernel_name, &S.kernel_file);
         if (EFI_ERROR(status))
                 goto close_root;
         /* QEMU 7.2 hands the firmware the first 8 KiB of a PVH ELF and
@@ -546,7 +609,7 @@ EFI_STATUS efi_main(EFI_HANDLE image_handle, EFI_SYSTEM_TABLE *system_table) {
         /* Every initrd must exist before any memory is claimed. */
         for (unsigned i = 0; i < options.nr_initrds; i++) {
                 struct efi_file probe;
-                status = file_open(S.root, initrd_paths[i], initrd_names[i], &probe);
+                status = file_open(initrd_roots[i], initrd_paths[i], initrd_names[i], &probe);
                 if (EFI_ERROR(status))
                         goto close_kernel;
                 file_close(&probe);
@@ -588,6 +651,7 @@ EFI_STATUS efi_main(EFI_HANDLE image_handle, EFI_SYSTEM_TABLE *system_table) {
         log_info(L"starting kernel at 0x%x", S.kernel.pvh_entry);
 
         file_close(&S.kernel_file);
+        close_other_roots();
         S.root->Close(S.root);
         S.root = NULL;
 
@@ -606,6 +670,7 @@ free_pages:
 close_kernel:
         file_close(&S.kernel_file);
 close_root:
+        close_other_roots();
         if (S.root)
                 S.root->Close(S.root);
         return status;
