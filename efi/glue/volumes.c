@@ -2,12 +2,16 @@
 /* Finding files on volumes other than pvhboot's own. */
 #include "glue.h"
 
+/* UEFI 2.10, 10.3.5.1 "Hard Drive Media Device Path": Length 42. gnu-efi's
+ * struct is not packed, so its sizeof is larger; the field offsets agree. */
+#define HARDDRIVE_NODE_LENGTH 42
+
 /* The GPT unique partition GUID of the HD() node in a device path, if any. */
 static int partition_guid(EFI_DEVICE_PATH *dp, const uint8_t **guid) {
         for (; dp && !IsDevicePathEnd(dp); dp = NextDevicePathNode(dp)) {
                 HARDDRIVE_DEVICE_PATH *hd = (HARDDRIVE_DEVICE_PATH *)dp;
                 if (DevicePathType(dp) == MEDIA_DEVICE_PATH && DevicePathSubType(dp) == MEDIA_HARDDRIVE_DP &&
-                    DevicePathNodeLength(dp) >= (int)sizeof(*hd) && hd->SignatureType == SIGNATURE_TYPE_GUID) {
+                    DevicePathNodeLength(dp) >= HARDDRIVE_NODE_LENGTH && hd->SignatureType == SIGNATURE_TYPE_GUID) {
                         *guid = hd->Signature;
                         return 1;
                 }
