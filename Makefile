@@ -146,3 +146,30 @@ fuzz-deps:
 
 # Keep intermediate objects (test EFI programs are linked from them).
 .SECONDARY:
+
+# --- installing ------------------------------------------------------------
+# make install ESP=/boot/efi KERNEL=/vmlinux INITRD=/initrd.img OPTIONS="console=ttyS0 root=..."
+#   copies pvhboot.efi to ESP\EFI\pvhboot\ and writes pvhboot.conf next to it
+#   (KERNEL and INITRD are paths as pvhboot sees them: on the ESP, or
+#   LABEL=/GUID= volumes; INITRD may list several, separated by blanks).
+# make install DESTDIR=... PREFIX=/usr/local
+#   installs pvhboot.efi and the ESP/firmware helpers in the usual places.
+PREFIX ?= /usr/local
+DESTDIR ?=
+INSTALL_SCRIPTS := scripts/mkesp scripts/mkesp.sh scripts/lib.sh ovmf-vars/mkvars.py
+
+.PHONY: install
+install: $(BUILD)/pvhboot.efi
+ifneq ($(ESP),)
+	@test -d "$(ESP)" || { echo "ESP=$(ESP) is not a directory (mount the EFI system partition)"; exit 1; }
+	install -d "$(ESP)/EFI/pvhboot"
+	install -m 0644 $(BUILD)/pvhboot.efi "$(ESP)/EFI/pvhboot/pvhboot.efi"
+	scripts/mkconf "$(ESP)/EFI/pvhboot/pvhboot.conf" "$(KERNEL)" "$(INITRD)" "$(OPTIONS)"
+	@echo "installed $(ESP)/EFI/pvhboot/pvhboot.efi and pvhboot.conf"
+else
+	install -d "$(DESTDIR)$(PREFIX)/lib/pvhboot" "$(DESTDIR)$(PREFIX)/share/pvhboot" "$(DESTDIR)$(PREFIX)/bin"
+	install -m 0644 $(BUILD)/pvhboot.efi "$(DESTDIR)$(PREFIX)/lib/pvhboot/pvhboot.efi"
+	for f in $(wildcard $(INSTALL_SCRIPTS)) scripts/mkconf; do \
+		install -m 0755 $$f "$(DESTDIR)$(PREFIX)/share/pvhboot/$$(basename $$f)"; done
+	ln -sf ../share/pvhboot/mkesp "$(DESTDIR)$(PREFIX)/bin/pvhboot-mkesp"
+endif
