@@ -8,6 +8,7 @@
  *   linux    /vmlinux              (alias: kernel)
  *   initrd   /initrd.img           (repeatable, concatenated in order)
  *   options  console=ttyS0 quiet   (repeatable, joined by one space)
+ *   timing   yes                   (pvhboot's phase timings, like pvhboot.timing)
  *
  * "key value" separated by blanks; LF or CRLF; a UTF-8 byte order mark is
  * skipped. Unknown keys, a second linux, non-ASCII options and lines over
@@ -38,6 +39,7 @@ enum config_error {
         CONFIG_ERR_PATH_TOO_LONG,
         CONFIG_ERR_TOO_MANY_INITRDS,
         CONFIG_ERR_OPTIONS_TOO_LONG,
+        CONFIG_ERR_BAD_BOOLEAN,
 };
 
 struct boot_config {

@@ -5,6 +5,7 @@
  *
  *   kernel=PATH      the vmlinux to boot (once)
  *   initrd=PATH      an initrd; repeat to concatenate several, in order
+ *   pvhboot.timing   print phase timings (TSC) before and after ExitBootServices
  *   --               everything after it is kernel command line
  *   anything else    kernel command line, in order
  */
@@ -39,6 +40,7 @@ struct boot_options {
         /* Length the command line would have had; > PVH_CMDLINE_MAX on error. */
         size_t cmdline_wanted;
         int loader_words_ended;                 /* "--" seen */
+        int timing;                             /* pvhboot.timing given */
         /* Config file line each path came from; 0: from the arguments. */
         unsigned kernel_line;
         unsigned initrd_line[BOOT_MAX_INITRDS];

@@ -15,7 +15,7 @@
 
 #define HANDOFF_PARAMS_OFFSET 0x800
 #define HANDOFF_REGION_SIZE 0x2000
-#define HANDOFF_MAX_COPIES 16
+#define HANDOFF_MAX_COPIES 64
 
 /* GDT selectors: null, flat 32-bit code, flat 32-bit data, 32-bit TSS. */
 #define HANDOFF_CS32 0x08

@@ -35,6 +35,12 @@ int layout_range_is_ram(const void *map, size_t map_size, size_t desc_size, stru
 size_t layout_free_pieces(const void *map, size_t map_size, size_t desc_size, struct phys_range r,
                           struct phys_range *out, size_t cap);
 
+/* The run of [start, end) that begins at start and lies either wholly in
+ * the claimed pieces (*in_place = 1) or wholly outside them: its end. A
+ * segment is loaded run by run: claimed runs in place, the others staged. */
+uint64_t layout_run_end(const struct phys_range *claimed, size_t nr_claimed, uint64_t start, uint64_t end,
+                        int *in_place);
+
 /* Index of the first range in live[] that overlaps any of dest[], or -1;
  * *dest_index says which destination it hit. */
 int layout_find_overlap(const struct phys_range *dest, size_t nr_dest,

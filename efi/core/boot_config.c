@@ -107,7 +107,7 @@ static enum config_error parse_line(struct boot_config *cfg, const unsigned char
 
         if (!key_is(s + k0, klen, "title") && !key_is(s + k0, klen, "linux") &&
             !key_is(s + k0, klen, "kernel") && !key_is(s + k0, klen, "initrd") &&
-            !key_is(s + k0, klen, "options"))
+            !key_is(s + k0, klen, "options") && !key_is(s + k0, klen, "timing"))
                 return CONFIG_ERR_UNKNOWN_KEY;
         if (v0 == len)
                 return CONFIG_ERR_MISSING_VALUE;
@@ -129,6 +129,15 @@ static enum config_error parse_line(struct boot_config *cfg, const unsigned char
                 for (size_t m = 0; m < n; m++)
                         cfg->title[m] = (char)s[v0 + m];
                 cfg->title[n] = '\0';
+                return CONFIG_OK;
+        }
+        if (key_is(s + k0, klen, "timing")) {
+                if (len - v0 == 3 && s[v0] == 'y' && s[v0 + 1] == 'e' && s[v0 + 2] == 's')
+                        o->timing = 1;
+                else if (len - v0 == 2 && s[v0] == 'n' && s[v0 + 1] == 'o')
+                        o->timing = 0;
+                else
+                        return CONFIG_ERR_BAD_BOOLEAN;
                 return CONFIG_OK;
         }
         if (key_is(s + k0, klen, "linux") || key_is(s + k0, klen, "kernel")) {
@@ -198,7 +207,8 @@ const char *config_strerror(enum config_error err) {
         case CONFIG_ERR_TOO_LARGE: return "file is larger than 64 KiB";
         case CONFIG_ERR_NUL: return "NUL byte: not a text file";
         case CONFIG_ERR_LINE_TOO_LONG: return "line is longer than 4096 bytes";
-        case CONFIG_ERR_UNKNOWN_KEY: return "unknown key; known: title, linux (or kernel), initrd, options";
+        case CONFIG_ERR_UNKNOWN_KEY: return "unknown key; known: title, linux (or kernel), initrd, options, timing";
+        case CONFIG_ERR_BAD_BOOLEAN: return "timing takes yes or no";
         case CONFIG_ERR_MISSING_VALUE: return "key without a value";
         case CONFIG_ERR_DUPLICATE_LINUX: return "second linux (or kernel) line; give one kernel";
         case CONFIG_ERR_DUPLICATE_TITLE: return "second title line";

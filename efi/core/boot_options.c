@@ -3,6 +3,7 @@
 
 static const uint16_t KERNEL_KEY[] = { 'k', 'e', 'r', 'n', 'e', 'l', '=' };
 static const uint16_t INITRD_KEY[] = { 'i', 'n', 'i', 't', 'r', 'd', '=' };
+static const uint16_t TIMING_WORD[] = { 'p', 'v', 'h', 'b', 'o', 'o', 't', '.', 't', 'i', 'm', 'i', 'n', 'g' };
 
 size_t u16_len(const uint16_t *s) {
         size_t n = 0;
@@ -100,6 +101,11 @@ static enum boot_options_error add_word(struct boot_options *o, const uint16_t *
         if (!o->loader_words_ended) {
                 if (len == 2 && w[0] == '-' && w[1] == '-') {
                         o->loader_words_ended = 1;
+                        return BOOT_OPTIONS_OK;
+                }
+                if (len == sizeof(TIMING_WORD) / sizeof(TIMING_WORD[0]) &&
+                    has_prefix(w, len, TIMING_WORD, len)) {
+                        o->timing = 1;
                         return BOOT_OPTIONS_OK;
                 }
                 if (has_prefix(w, len, KERNEL_KEY, sizeof(KERNEL_KEY) / sizeof(KERNEL_KEY[0]))) {
@@ -264,6 +270,7 @@ enum boot_options_error boot_options_merge(struct boot_options *out, const struc
         __builtin_memcpy(out->cmdline, cmdline_from->cmdline, sizeof(out->cmdline));
         out->cmdline_len = cmdline_from->cmdline_len;
         out->cmdline_wanted = cmdline_from->cmdline_wanted;
+        out->timing = config->timing || args->timing;
         return BOOT_OPTIONS_OK;
 }
 

@@ -113,3 +113,32 @@ int layout_find_overlap(const struct phys_range *dest, size_t nr_dest,
                         }
         return -1;
 }
+
+uint64_t layout_run_end(const struct phys_range *claimed, size_t nr_claimed, uint64_t start, uint64_t end,
+                        int *in_place) {
+        uint64_t run_end = end;
+
+        *in_place = 0;
+        for (size_t i = 0; i < nr_claimed; i++) {
+                if (claimed[i].start <= start && start < claimed[i].end) {
+                        *in_place = 1;
+                        run_end = claimed[i].end;
+                        break;
+                }
+                /* Outside every piece: the run ends where the next one starts. */
+                if (claimed[i].start > start && claimed[i].start < run_end)
+                        run_end = claimed[i].start;
+        }
+        /* Pieces may touch: a claimed run continues into an adjacent piece. */
+        while (*in_place && run_end < end) {
+                int extended = 0;
+                for (size_t i = 0; i < nr_claimed; i++)
+                        if (claimed[i].start == run_end && claimed[i].end > run_end) {
+                                run_end = claimed[i].end;
+                                extended = 1;
+                        }
+                if (!extended)
+                        break;
+        }
+        return run_end < end ? run_end : end;
+}

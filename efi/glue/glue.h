@@ -63,6 +63,13 @@ EFI_FILE_HANDLE qemu_loader_open_root(void);
 EFI_FILE_HANDLE volume_find(const struct volume_spec *spec, EFI_HANDLE skip, const CHAR16 *path,
                             CHAR16 **where);
 
+/* timing.c: pvhboot.timing phase marks (see the file's comment). */
+extern int timing_enabled;
+UINT64 tsc_now(void);
+void timing_mark(const char *phase, UINT64 bytes);
+void timing_print(void);          /* before ExitBootServices, via the console */
+void timing_print_serial(void);   /* after it, straight to COM1 */
+
 /* acpi.c: the RSDP from the configuration table (ACPI 2.0, else 1.0), or 0. */
 UINT64 acpi_find_rsdp(void);
 

@@ -303,8 +303,11 @@ struct boot_state {
         struct elf_kernel kernel;
         struct phys_range kernel_ranges[ELF_KERNEL_MAX_SEGMENTS];
         size_t nr_kernel_ranges;
-        uint64_t staged[ELF_KERNEL_MAX_SEGMENTS];      /* 0: loaded in place */
-        unsigned nr_staged;
+        /* What the handoff does after ExitBootServices: move staged runs,
+         * clear .bss. Runs whose pages pvhboot owns were read in place. */
+        struct handoff_copy copies[HANDOFF_MAX_COPIES];
+        unsigned nr_copies;
+        uint64_t bytes_in_place, bytes_staged;
         EFI_PHYSICAL_ADDRESS initrd;
         uint64_t initrd_size;
         struct pvh_boot_block *block;
@@ -353,41 +356,55 @@ static EFI_STATUS load_kernel(void) {
                                 claimed[nr_claimed++] = pieces[j];
         }
 
+        /* Each segment run by run: runs on pages claimed above are read
+         * straight into place; the others (the firmware's pages now) into
+         * staging buffers that the handoff moves. */
         for (unsigned i = 0; i < S.kernel.nr_segments; i++) {
                 const struct elf_kernel_segment *seg = &S.kernel.segments[i];
-                struct phys_range need = { seg->paddr & ~(uint64_t)(EFI_PAGE_SIZE - 1),
-                                           (seg->paddr + seg->mem_size + EFI_PAGE_SIZE - 1) &
-                                                   ~(uint64_t)(EFI_PAGE_SIZE - 1) };
-                int in_place = 0;
-                void *dst;
+                uint64_t pos = 0;
 
-                /* Claimed pieces are disjoint and sorted within each range. */
-                for (size_t j = 0; j < nr_claimed; j++)
-                        if (claimed[j].start <= need.start && need.start < claimed[j].end) {
-                                need.start = claimed[j].end;
-                                j = (size_t)-1;
-                                if (need.start >= need.end) {
-                                        in_place = 1;
-                                        break;
-                                }
+                while (pos < seg->file_size) {
+                        uint64_t dst = seg->paddr + pos, len;
+                        int in_place;
+                        void *buf;
+
+                        len = layout_run_end(claimed, nr_claimed, dst, seg->paddr + seg->file_size, &in_place) - dst;
+                        if (in_place) {
+                                buf = (void *)(UINTN)dst;
+                                S.bytes_in_place += len;
+                        } else {
+                                EFI_PHYSICAL_ADDRESS staging;
+                                if (S.nr_copies == HANDOFF_MAX_COPIES)
+                                        return log_error_status(EFI_OUT_OF_RESOURCES,
+                                                                L"%s: memory at the kernel's addresses is in more than %d pieces",
+                                                                kernel_name, HANDOFF_MAX_COPIES);
+                                status = pages_alloc_below(BELOW_4G, len, EfiLoaderData, &staging);
+                                if (EFI_ERROR(status))
+                                        return log_error_status(status,
+                                                                L"%s: no free block of %ld bytes below 4 GiB to stage part of segment %d",
+                                                                kernel_name, len, i);
+                                S.copies[S.nr_copies++] = (struct handoff_copy){
+                                        .dst = (uint32_t)dst, .src = (uint32_t)staging, .len = (uint32_t)len };
+                                buf = (void *)(UINTN)staging;
+                                S.bytes_staged += len;
                         }
-
-                if (in_place) {
-                        S.staged[i] = 0;
-                        dst = (void *)(UINTN)seg->paddr;
-                } else {
-                        EFI_PHYSICAL_ADDRESS buf;
-                        status = pages_alloc_below(BELOW_4G, seg->file_size, EfiLoaderData, &buf);
+                        status = file_read_at(&S.kernel_file, seg->file_offset + pos, buf, len);
                         if (EFI_ERROR(status))
-                                return log_error_status(status, L"%s: no memory below 4 GiB to stage %ld bytes of segment %d",
-                                                        kernel_name, seg->file_size, i);
-                        S.staged[i] = buf;
-                        S.nr_staged++;
-                        dst = (void *)(UINTN)buf;
+                                return log_error_status(status, L"%s: read of segment %d failed: %r", kernel_name, i, status);
+                        pos += len;
                 }
-                status = file_read_at(&S.kernel_file, seg->file_offset, dst, seg->file_size);
-                if (EFI_ERROR(status))
-                        return log_error_status(status, L"%s: read of segment %d failed: %r", kernel_name, i, status);
+                /* .bss: cleared by the handoff, as part of it may be the
+                 * firmware's until ExitBootServices. */
+                if (seg->mem_size > seg->file_size) {
+                        if (S.nr_copies == HANDOFF_MAX_COPIES)
+                                return log_error_status(EFI_OUT_OF_RESOURCES,
+                                                        L"%s: memory at the kernel's addresses is in more than %d pieces",
+                                                        kernel_name, HANDOFF_MAX_COPIES);
+                        S.copies[S.nr_copies++] = (struct handoff_copy){
+                                .dst = (uint32_t)(seg->paddr + seg->file_size),
+                                .src = (uint32_t)(seg->paddr + seg->file_size),
+                                .zero_len = (uint32_t)(seg->mem_size - seg->file_size) };
+                }
         }
         return EFI_SUCCESS;
 }
@@ -492,16 +509,8 @@ static EFI_STATUS build_handoff(void) {
         p->entry = S.kernel.pvh_entry;
         p->start_info = (uint32_t)(UINTN)&S.block->start_info;
         p->stack_top = (uint32_t)(S.handoff + HANDOFF_REGION_SIZE);
-        p->nr_copies = S.kernel.nr_segments;
-        for (unsigned i = 0; i < S.kernel.nr_segments; i++) {
-                const struct elf_kernel_segment *seg = &S.kernel.segments[i];
-                p->copies[i] = (struct handoff_copy){
-                        .dst = (uint32_t)seg->paddr,
-                        .src = S.staged[i] ? (uint32_t)S.staged[i] : (uint32_t)seg->paddr,
-                        .len = (uint32_t)seg->file_size,
-                        .zero_len = (uint32_t)(seg->mem_size - seg->file_size),
-                };
-        }
+        p->nr_copies = S.nr_copies;
+        CopyMem(p->copies, S.copies, S.nr_copies * sizeof(S.copies[0]));
         return EFI_SUCCESS;
 }
 
@@ -618,9 +627,9 @@ EFI_STATUS efi_main(EFI_HANDLE image_handle, EFI_SYSTEM_TABLE *system_table) {
         status = load_kernel();
         if (EFI_ERROR(status))
                 goto free_pages;
-        log_info(L"kernel %s: %ld bytes, read %ld (%d segments in place, %d staged), PVH entry 0x%x",
+        log_info(L"kernel %s: %ld bytes, read %ld (%ld in place, %ld staged), PVH entry 0x%x",
                  kernel_path, S.kernel_file.size, elf_kernel_load_bytes(&S.kernel),
-                 S.kernel.nr_segments - S.nr_staged, S.nr_staged, S.kernel.pvh_entry);
+                 S.bytes_in_place, S.bytes_staged, S.kernel.pvh_entry);
 
         status = load_initrds();
         if (EFI_ERROR(status))

@@ -90,10 +90,33 @@ static void test_find_overlap(void) {
         CHECK_EQ(which, 1);
 }
 
+static void test_run_end(void) {
+        /* Claimed: [16M,20M) and [20M,24M) touching, [30M,40M); unsorted. */
+        struct phys_range c[3] = { { 30 * MIB, 40 * MIB }, { 20 * MIB, 24 * MIB }, { 16 * MIB, 20 * MIB } };
+        int in_place = -1;
+        /* A segment starting in BS data before the first piece: staged up to 16M. */
+        CHECK_EQ(layout_run_end(c, 3, 9 * MIB + 0x123, 50 * MIB, &in_place), 16 * MIB);
+        CHECK_EQ(in_place, 0);
+        CHECK_EQ(layout_run_end(c, 3, 16 * MIB, 50 * MIB, &in_place), 24 * MIB);
+        CHECK_EQ(in_place, 1);
+        CHECK_EQ(layout_run_end(c, 3, 24 * MIB, 50 * MIB, &in_place), 30 * MIB);
+        CHECK_EQ(in_place, 0);
+        CHECK_EQ(layout_run_end(c, 3, 35 * MIB, 50 * MIB, &in_place), 40 * MIB);
+        CHECK_EQ(in_place, 1);
+        CHECK_EQ(layout_run_end(c, 3, 40 * MIB, 50 * MIB, &in_place), 50 * MIB);
+        CHECK_EQ(in_place, 0);
+        /* The segment end bounds every run. */
+        CHECK_EQ(layout_run_end(c, 3, 17 * MIB, 18 * MIB + 5, &in_place), 18 * MIB + 5);
+        CHECK_EQ(in_place, 1);
+        CHECK_EQ(layout_run_end(NULL, 0, 5, 99, &in_place), 99);
+        CHECK_EQ(in_place, 0);
+}
+
 int main(void) {
         RUN(test_range_is_ram);
         RUN(test_free_pieces);
         RUN(test_kernel_page_ranges);
         RUN(test_find_overlap);
+        RUN(test_run_end);
         return tl_summary("layout");
 }
