@@ -22,7 +22,8 @@ WARN := -Wall -Wextra -Werror
 CORE_SRCS := efi/core/elf_kernel.c efi/core/pvh_memmap.c efi/core/boot_options.c efi/core/boot_config.c efi/core/qemu_kernel.c efi/core/volume_spec.c \
              efi/core/layout.c
 GLUE_SRCS := efi/glue/main.c efi/glue/console.c efi/glue/pages.c efi/glue/memmap.c \
-             efi/glue/file.c efi/glue/acpi.c efi/glue/qemu_loader.c efi/glue/volumes.c
+             efi/glue/file.c efi/glue/acpi.c efi/glue/qemu_loader.c efi/glue/volumes.c \
+             efi/glue/timing.c
 HANDOFF_SRCS := efi/handoff/handoff.S
 
 # --- the EFI application -------------------------------------------------

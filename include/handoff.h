@@ -30,6 +30,7 @@
 #define HP_STACK_TOP 0x38
 #define HP_NR_COPIES 0x3c
 #define HP_COPIES 0x40
+#define HP_TIMING (HP_COPIES + HANDOFF_MAX_COPIES * HC_SIZE)
 #define HC_DST 0
 #define HC_SRC 4
 #define HC_LEN 8
@@ -59,6 +60,7 @@ struct handoff_params {
         uint32_t stack_top;
         uint32_t nr_copies;
         struct handoff_copy copies[HANDOFF_MAX_COPIES];
+        uint32_t timing;        /* print "tsc moved/entry" lines on COM1 */
 };
 
 _Static_assert(offsetof(struct handoff_params, gdt) == HP_GDT, "HP_GDT");
@@ -69,6 +71,7 @@ _Static_assert(offsetof(struct handoff_params, start_info) == HP_START_INFO, "HP
 _Static_assert(offsetof(struct handoff_params, stack_top) == HP_STACK_TOP, "HP_STACK_TOP");
 _Static_assert(offsetof(struct handoff_params, nr_copies) == HP_NR_COPIES, "HP_NR_COPIES");
 _Static_assert(offsetof(struct handoff_params, copies) == HP_COPIES, "HP_COPIES");
+_Static_assert(offsetof(struct handoff_params, timing) == HP_TIMING, "HP_TIMING");
 _Static_assert(sizeof(struct handoff_copy) == HC_SIZE, "HC_SIZE");
 _Static_assert(offsetof(struct handoff_copy, zero_len) == HC_ZERO, "HC_ZERO");
 _Static_assert(HANDOFF_PARAMS_OFFSET + sizeof(struct handoff_params) + 0x400 <= HANDOFF_REGION_SIZE,

@@ -509,6 +509,7 @@ static EFI_STATUS build_handoff(void) {
         p->entry = S.kernel.pvh_entry;
         p->start_info = (uint32_t)(UINTN)&S.block->start_info;
         p->stack_top = (uint32_t)(S.handoff + HANDOFF_REGION_SIZE);
+        p->timing = timing_enabled;
         p->nr_copies = S.nr_copies;
         CopyMem(p->copies, S.copies, S.nr_copies * sizeof(S.copies[0]));
         return EFI_SUCCESS;
@@ -578,6 +579,7 @@ EFI_STATUS efi_main(EFI_HANDLE image_handle, EFI_SYSTEM_TABLE *system_table) {
         EFI_STATUS status;
         UINT64 rsdp;
 
+        timing_mark("start", 0);
         InitializeLib(image_handle, system_table);
 
         status = BS->OpenProtocol(image_handle, &loaded_image_guid, (void **)&image, image_handle, NULL,
@@ -594,6 +596,8 @@ EFI_STATUS efi_main(EFI_HANDLE image_handle, EFI_SYSTEM_TABLE *system_table) {
         status = choose_boot_options(image_handle, image, &S.root);
         if (EFI_ERROR(status))
                 goto close_root;
+        timing_enabled = options.timing;
+        timing_mark("options", 0);
 
         status = file_open(kernel_root, kernel_path, kernel_name, &S.kernel_file);
         if (EFI_ERROR(status))
@@ -614,6 +618,7 @@ EFI_STATUS efi_main(EFI_HANDLE image_handle, EFI_SYSTEM_TABLE *system_table) {
                 goto close_kernel;
         }
         S.nr_kernel_ranges = layout_kernel_page_ranges(&S.kernel, S.kernel_ranges);
+        timing_mark("kernel-open", 0);
 
         /* Every initrd must exist before any memory is claimed. */
         for (unsigned i = 0; i < options.nr_initrds; i++) {
@@ -627,6 +632,7 @@ EFI_STATUS efi_main(EFI_HANDLE image_handle, EFI_SYSTEM_TABLE *system_table) {
         status = load_kernel();
         if (EFI_ERROR(status))
                 goto free_pages;
+        timing_mark("kernel-read", elf_kernel_load_bytes(&S.kernel));
         log_info(L"kernel %s: %ld bytes, read %ld (%ld in place, %ld staged), PVH entry 0x%x",
                  kernel_path, S.kernel_file.size, elf_kernel_load_bytes(&S.kernel),
                  S.bytes_in_place, S.bytes_staged, S.kernel.pvh_entry);
@@ -634,6 +640,8 @@ EFI_STATUS efi_main(EFI_HANDLE image_handle, EFI_SYSTEM_TABLE *system_table) {
         status = load_initrds();
         if (EFI_ERROR(status))
                 goto free_pages;
+        if (options.nr_initrds)
+                timing_mark("initrd-read", S.initrd_size);
 
         rsdp = acpi_find_rsdp();
         if (rsdp)
@@ -655,6 +663,8 @@ EFI_STATUS efi_main(EFI_HANDLE image_handle, EFI_SYSTEM_TABLE *system_table) {
         status = check_live_buffers();
         if (EFI_ERROR(status))
                 goto free_pages;
+        timing_mark("prepared", 0);
+        timing_print();
 
         log_info(L"command line: %a", options.cmdline);
         log_info(L"starting kernel at 0x%x", S.kernel.pvh_entry);
@@ -664,9 +674,12 @@ EFI_STATUS efi_main(EFI_HANDLE image_handle, EFI_SYSTEM_TABLE *system_table) {
         S.root->Close(S.root);
         S.root = NULL;
 
+        timing_mark("exit-boot-services", 0);
         status = exit_boot_services(image_handle);
         if (EFI_ERROR(status))
                 goto free_pages;
+        timing_mark("ebs-done", 0);
+        timing_print_serial();
 
         /* Boot services are gone: from here on nothing may fail. */
         ((void (__attribute__((sysv_abi)) *)(struct handoff_params *))(UINTN)(

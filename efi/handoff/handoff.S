@@ -107,7 +107,17 @@ handoff_compat32:
         decl    %edx
         jmp     1b
 
-3:      /* EFLAGS: only the always-one bit 1; IF, TF, VM, DF, AC, NT clear. */
+3:      /* pvhboot.timing: when the move ended and when the kernel is entered. */
+        cmpl    $0, HP_TIMING(%edi)
+        je      5f
+        rdtsc
+        leal    (str_moved - handoff_blob_start - HANDOFF_PARAMS_OFFSET)(%edi), %esi
+        call    print_tsc_line
+        rdtsc
+        leal    (str_entry - handoff_blob_start - HANDOFF_PARAMS_OFFSET)(%edi), %esi
+        call    print_tsc_line
+
+5:      /* EFLAGS: only the always-one bit 1; IF, TF, VM, DF, AC, NT clear. */
         pushl   $2
         popfl
         movl    HP_ENTRY(%edi), %eax
@@ -118,6 +128,66 @@ handoff_compat32:
         xorl    %edi, %edi
         xorl    %ebp, %ebp
         jmp     *%eax
+
+/* COM1 output for pvhboot.timing, polled; no state but the stack. */
+com1_putc:                              /* %al */
+        pushl   %edx
+        pushl   %eax
+        movw    $0x3fd, %dx
+1:      inb     %dx, %al
+        testb   $0x20, %al              /* transmitter holding register empty */
+        jz      1b
+        popl    %eax
+        movw    $0x3f8, %dx
+        outb    %al, %dx
+        popl    %edx
+        ret
+
+com1_puts:                              /* %esi: NUL-terminated */
+        pushl   %eax
+1:      lodsb
+        testb   %al, %al
+        jz      2f
+        call    com1_putc
+        jmp     1b
+2:      popl    %eax
+        ret
+
+com1_hex32:                             /* %eax as 8 hex digits */
+        pushl   %ecx
+        pushl   %edx
+        movl    %eax, %edx
+        movl    $8, %ecx
+1:      roll    $4, %edx
+        movl    %edx, %eax
+        andl    $15, %eax
+        cmpb    $10, %al
+        jb      2f
+        addb    $('a' - '0' - 10), %al
+2:      addb    $'0', %al
+        call    com1_putc
+        loop    1b
+        popl    %edx
+        popl    %ecx
+        ret
+
+print_tsc_line:                         /* %esi: label, %edx:%eax: TSC */
+        pushl   %eax
+        call    com1_puts
+        movl    %edx, %eax
+        call    com1_hex32
+        popl    %eax
+        call    com1_hex32
+        movb    $13, %al
+        call    com1_putc
+        movb    $10, %al
+        call    com1_putc
+        ret
+
+str_moved:
+        .asciz  "pvhboot: tsc moved 0x"
+str_entry:
+        .asciz  "pvhboot: tsc entry 0x"
 
 handoff_blob_end:
 

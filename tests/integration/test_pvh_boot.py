@@ -202,17 +202,29 @@ def test_two_initrds(kernel, pvhboot_efi, work, log_path):
 
 @pytest.mark.parametrize("mem", ["256M", "5G"])
 def test_memory_size(kernel, pvhboot_efi, work, log_path, mem):
-    """-m 256M and -m 5G both boot to init-done; 5G shows > 4 GiB."""
+    """-m 256M and -m 5G both boot to init-done; 5G shows > 4 GiB. These
+    runs also ask for pvhboot.timing: its phase lines, before and after
+    ExitBootServices, come in order, and the word is not passed on."""
     tokfile = os.path.join(work, "token1")
     with open(tokfile, "w") as f:
         f.write("mem-%s\n" % mem)
     initrd = H.mkinitrd(os.path.join(work, "initrd.img"), tokfile)
     result, _ = shell_boot(work, log_path, kernel, pvhboot_efi,
                            initrds=[("\\initrd.img", initrd)],
-                           cmdline="console=ttyS0 panic=-1", mem=mem, efi_dest="\\pvhboot.efi")
+                           cmdline="pvhboot.timing console=ttyS0 panic=-1", mem=mem, efi_dest="\\pvhboot.efi")
     guest = H.GuestReport(result.text)
     p = H.Problems(result)
     check_booted(p, result, guest)
+    p.check(guest.get("cmdline") == "console=ttyS0 panic=-1",
+            "pvhboot.timing reached the kernel: %r" % guest.get("cmdline"))
+    phases = [(m.group(1), int(m.group(2), 16)) for m in
+              (re.match(r"pvhboot: tsc (\S+) 0x([0-9a-fA-F]+)", l) for l in result.lines) if m]
+    want = ["start", "options", "kernel-open", "kernel-read", "initrd-read", "prepared",
+            "exit-boot-services", "ebs-done", "moved", "entry"]
+    p.check([n for n, _ in phases] == want, "pvhboot.timing phases %r, expected %r"
+            % ([n for n, _ in phases], want))
+    p.check(all(a[1] < b[1] for a, b in zip(phases, phases[1:])), "TSC not increasing: %r" % phases)
+    p.check(any(re.fullmatch(r"pvhboot: tsc-hz \d+", l) for l in result.lines), "no tsc-hz line")
     kb = check_memtotal(p, guest, mem)
     if H.parse_size(mem) > 4 << 30 and kb is not None:
         p.check(kb * 1024 > 4 << 30, "MemTotal %d kB is not above 4 GiB with -m %s"

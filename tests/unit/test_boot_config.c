@@ -65,6 +65,19 @@ static void test_utf8_path(void) {
         CHECK_EQ(parse("linux /surrogate\xED\xA0\x80\n"), CONFIG_ERR_BAD_UTF8);
 }
 
+static void test_timing_key(void) {
+        struct boot_options args, out;
+        CHECK_EQ(parse("linux k\ntiming yes\n"), CONFIG_OK);
+        CHECK_EQ(cfg.options.timing, 1);
+        boot_options_init(&args);
+        CHECK_EQ(boot_options_merge(&out, &cfg.options, &args), BOOT_OPTIONS_OK);
+        CHECK_EQ(out.timing, 1);
+        CHECK_EQ(parse("timing yes\ntiming no\n"), CONFIG_OK);
+        CHECK_EQ(cfg.options.timing, 0);
+        CHECK_EQ(parse("timing maybe\n"), CONFIG_ERR_BAD_BOOLEAN);
+        CHECK_EQ(line, 1);
+}
+
 static void test_errors_with_line_numbers(void) {
         CHECK_EQ(parse("title t\nlinux a\nversion 1\n"), CONFIG_ERR_UNKNOWN_KEY);
         CHECK_EQ(line, 3);
@@ -166,6 +179,7 @@ int main(void) {
         RUN(test_crlf_bom_kernel_alias);
         RUN(test_utf8_path);
         RUN(test_errors_with_line_numbers);
+        RUN(test_timing_key);
         RUN(test_limits);
         RUN(test_merge_with_arguments);
         return tl_summary("boot_config");

@@ -44,6 +44,24 @@ static void test_shell_argv(void) {
         CHECK_EQ(o.cmdline_len, strlen(o.cmdline));
 }
 
+static void test_timing_word(void) {
+        const char16_t *w[] = { u"kernel=k", u"pvhboot.timing", u"quiet", u"--", u"pvhboot.timing" };
+        CHECK_EQ(argv(w, 3), BOOT_OPTIONS_OK);
+        CHECK_EQ(o.timing, 1);
+        CHECK_STR(o.cmdline, "quiet");
+        /* After "--" it is the kernel's word, not ours. */
+        CHECK_EQ(argv(w, 1), BOOT_OPTIONS_OK);
+        CHECK_EQ(o.timing, 0);
+        const char16_t *late[] = { u"kernel=k", u"--", u"pvhboot.timing" };
+        CHECK_EQ(argv(late, 3), BOOT_OPTIONS_OK);
+        CHECK_EQ(o.timing, 0);
+        CHECK_STR(o.cmdline, "pvhboot.timing");
+        const char16_t *near[] = { u"pvhboot.timings", u"pvhboot.timin" };
+        CHECK_EQ(argv(near, 2), BOOT_OPTIONS_OK);
+        CHECK_EQ(o.timing, 0);
+        CHECK_STR(o.cmdline, "pvhboot.timings pvhboot.timin");
+}
+
 static void test_no_arguments(void) {
         CHECK_EQ(argv(NULL, 0), BOOT_OPTIONS_OK);
         CHECK_EQ(o.kernel[0], 0);
@@ -218,6 +236,7 @@ static void test_set_cmdline(void) {
 int main(void) {
         RUN(test_shell_argv);
         RUN(test_no_arguments);
+        RUN(test_timing_word);
         RUN(test_double_dash);
         RUN(test_argv_word_with_blank_is_quoted);
         RUN(test_errors);
