@@ -19,8 +19,9 @@ EFI_CRT0 := $(EFI_LIB)/crt0-efi-x86_64.o
 EFI_LDS  := $(EFI_LIB)/elf_x86_64_efi.lds
 
 WARN := -Wall -Wextra -Werror
-CORE_SRCS := efi/core/elf_kernel.c efi/core/pvh_memmap.c efi/core/boot_options.c efi/core/boot_config.c efi/core/qemu_kernel.c efi/core/volume_spec.c \
-             efi/core/layout.c
+CORE_SRCS := efi/core/elf_kernel.c efi/core/pvh_memmap.c efi/core/boot_options.c \
+             efi/core/boot_config.c efi/core/qemu_kernel.c efi/core/volume_spec.c \
+             efi/core/sha256.c efi/core/layout.c
 GLUE_SRCS := efi/glue/main.c efi/glue/console.c efi/glue/pages.c efi/glue/memmap.c \
              efi/glue/file.c efi/glue/acpi.c efi/glue/qemu_loader.c efi/glue/volumes.c \
              efi/glue/timing.c
