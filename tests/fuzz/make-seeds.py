@@ -61,9 +61,26 @@ def utf16(s):
     return s.encode("utf-16-le")
 
 
+def pe_with_pins():
+    img = bytearray(0x3000)
+    img[0:2] = b"MZ"
+    struct.pack_into("<I", img, 0x3C, 0x80)
+    img[0x80:0x84] = b"PE\0\0"
+    struct.pack_into("<HH", img, 0x80 + 4, 0x8664, 2)
+    struct.pack_into("<H", img, 0x80 + 20, 0xF0)
+    sec = 0x80 + 24 + 0xF0
+    struct.pack_into("<8sII", img, sec, b".text", 0x100, 0x1000)
+    struct.pack_into("<8sII", img, sec + 40, b".pvhpins", 0x80, 0x2000)
+    pins = b"kernel " + b"ab" * 32 + b"\ncmdline " + b"cd" * 32 + b"\n"
+    img[0x2000:0x2000 + len(pins)] = pins
+    return bytes(img)
+
+
 SEEDS = {
     "elf_kernel": {"elf64": elf64(), "elf64-quad-note": elf64(8), "elf32": elf32()},
     "pvh_memmap": {"ovmf-like": memmap(48), "plain": memmap(40)},
+    "pe_image": {"pe-with-pins": pe_with_pins(),
+                 "pins-text": b"kernel " + b"01" * 32 + b"\ninitrd " + b"02" * 32 + b"\n"},
     "boot_options": {
         "basic": utf16("kernel=\\vmlinux initrd=\\initrd.img console=ttyS0\0"),
         "quotes": utf16('kernel="\\my dir\\vmlinux" -- initrd=x foo="a b" ..\\..\\x'),

@@ -1,0 +1,155 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * PE/COFF as the Microsoft PE format specification describes it: the DOS
+ * header's e_lfanew (offset 0x3c) points at "PE\0\0", then the 20-byte COFF
+ * file header (NumberOfSections at +2, SizeOfOptionalHeader at +16), the
+ * optional header, and 40-byte section headers (Name[8], VirtualSize,
+ * VirtualAddress, ...).
+ */
+#include "pe_image.h"
+
+static int range_in(uint64_t off, uint64_t n, uint64_t len) {
+        return !(off > len || n > len - off);
+}
+
+static uint32_t le32(const uint8_t *p) {
+        return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static uint16_t le16(const uint8_t *p) {
+        return (uint16_t)(p[0] | p[1] << 8);
+}
+
+int pe_find_section(const void *image, size_t image_size, const char *name, size_t *offset, size_t *size) {
+        const uint8_t *b = image;
+        uint32_t pe, nsec, opt, table;
+
+        if (image_size < 0x40 || b[0] != 'M' || b[1] != 'Z')
+                return -1;
+        pe = le32(b + 0x3c);
+        if (!range_in(pe, 24, image_size) || b[pe] != 'P' || b[pe + 1] != 'E' || b[pe + 2] || b[pe + 3])
+                return -1;
+        nsec = le16(b + pe + 6);
+        opt = le16(b + pe + 20);
+        table = pe + 24 + opt;  /* no overflow: pe < image_size, opt < 2^16 */
+        if (!range_in(table, (uint64_t)nsec * 40, image_size))
+                return -1;
+        for (uint32_t i = 0; i < nsec; i++) {
+                const uint8_t *h = b + table + 40 * i;
+                uint32_t vsize = le32(h + 8), rva = le32(h + 12);
+                int match = 1;
+                for (int k = 0; k < 8; k++) {
+                        char c = name[k];
+                        if ((char)h[k] != c) {
+                                match = 0;
+                                break;
+                        }
+                        if (!c)
+                                break;
+                }
+                if (!match)
+                        continue;
+                if (!range_in(rva, vsize, image_size))
+                        return -1;
+                *offset = rva;
+                *size = vsize;
+                return 0;
+        }
+        return -1;
+}
+
+static int hex_value(uint8_t c) {
+        if (c >= '0' && c <= '9')
+                return c - '0';
+        if (c >= 'a' && c <= 'f')
+                return c - 'a' + 10;
+        if (c >= 'A' && c <= 'F')
+                return c - 'A' + 10;
+        return -1;
+}
+
+static int word_is(const uint8_t *w, size_t n, const char *s) {
+        size_t i = 0;
+        for (; i < n && s[i]; i++)
+                if (w[i] != (uint8_t)s[i])
+                        return 0;
+        return i == n && !s[i];
+}
+
+enum pins_error pins_parse(const void *text, size_t len, struct pvh_pins *pins, unsigned *line) {
+        const uint8_t *s = text;
+        size_t pos = 0;
+
+        *pins = (struct pvh_pins){ 0 };
+        *line = 0;
+        while (pos < len) {
+                size_t end = pos, w, h;
+                uint8_t digest[SHA256_DIGEST_SIZE];
+
+                (*line)++;
+                while (end < len && s[end] != '\n')
+                        end++;
+                size_t next = end < len ? end + 1 : end;
+                while (end > pos && (s[end - 1] == '\r' || s[end - 1] == ' ' || s[end - 1] == '\0'))
+                        end--;
+                /* Section padding is NULs; a line of them is empty. */
+                while (pos < end && s[pos] == '\0')
+                        pos++;
+                if (pos == end) {
+                        pos = next;
+                        continue;
+                }
+                for (w = pos; w < end && s[w] != ' '; w++)
+                        ;
+                h = w;
+                while (h < end && s[h] == ' ')
+                        h++;
+                if (end - h != 2 * SHA256_DIGEST_SIZE)
+                        return PINS_ERR_SYNTAX;
+                for (size_t i = 0; i < SHA256_DIGEST_SIZE; i++) {
+                        int hi = hex_value(s[h + 2 * i]), lo = hex_value(s[h + 2 * i + 1]);
+                        if (hi < 0 || lo < 0)
+                                return PINS_ERR_SYNTAX;
+                        digest[i] = (uint8_t)(hi << 4 | lo);
+                }
+                if (word_is(s + pos, w - pos, "kernel")) {
+                        if (pins->have_kernel)
+                                return PINS_ERR_DUPLICATE;
+                        pins->have_kernel = 1;
+                        __builtin_memcpy(pins->kernel, digest, sizeof(digest));
+                } else if (word_is(s + pos, w - pos, "cmdline")) {
+                        if (pins->have_cmdline)
+                                return PINS_ERR_DUPLICATE;
+                        pins->have_cmdline = 1;
+                        __builtin_memcpy(pins->cmdline, digest, sizeof(digest));
+                } else if (word_is(s + pos, w - pos, "initrd")) {
+                        if (pins->nr_initrds == BOOT_MAX_INITRDS)
+                                return PINS_ERR_TOO_MANY;
+                        __builtin_memcpy(pins->initrd[pins->nr_initrds++], digest, sizeof(digest));
+                } else
+                        return PINS_ERR_UNKNOWN;
+                pos = next;
+        }
+        *line = 0;
+        return PINS_OK;
+}
+
+const char *pins_strerror(enum pins_error err) {
+        switch (err) {
+        case PINS_OK: return "no error";
+        case PINS_ERR_SYNTAX: return "a pin is not \"<kernel|initrd|cmdline> <64 hex digits>\"";
+        case PINS_ERR_UNKNOWN: return "a pin names something other than kernel, initrd or cmdline";
+        case PINS_ERR_DUPLICATE: return "kernel or cmdline pinned twice";
+        case PINS_ERR_TOO_MANY: return "more than 16 initrd pins";
+        }
+        return "unknown error";
+}
+
+void digest_to_hex(const uint8_t digest[SHA256_DIGEST_SIZE], char out[2 * SHA256_DIGEST_SIZE + 1]) {
+        static const char hex[] = "0123456789abcdef";
+        for (size_t i = 0; i < SHA256_DIGEST_SIZE; i++) {
+                out[2 * i] = hex[digest[i] >> 4];
+                out[2 * i + 1] = hex[digest[i] & 15];
+        }
+        out[2 * SHA256_DIGEST_SIZE] = '\0';
+}
