@@ -9,6 +9,13 @@
 #
 # Size: files + 20% + 4 MiB, rounded up to a MiB (ESP_SIZE_MIB overrides
 # the partition size).  The partition starts at 1 MiB.
+#
+# GUIDs are random unless DISK_GUID / PART_GUID (the GPT disk GUID and the
+# ESP's unique partition GUID) fix them, e.g. for a boot entry made ahead of
+# time (ovmf-vars/mkvars.py).  OUT.part records the ESP as key=value lines
+# (LBAs are 512-byte sectors), also shown in the final log line:
+#   guid=<partition GUID>  start=<first LBA>  size=<LBAs>  number=1
+#   disk_guid=<disk GUID>
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -43,15 +50,28 @@ part_start=$MiB
 part_sectors=$((part_mib * 2048))
 disk_bytes=$((part_start + part_mib * MiB + MiB))
 
-rm -f "$OUT.tmp"
-"$PY" - "$OUT.tmp" "$disk_bytes" 2048 $((2048 + part_sectors - 1)) <<'EOF'
-# Write a protective MBR plus primary and backup GPT with one ESP.
+rm -f "$OUT.tmp" "$OUT.part" "$OUT.part.tmp"
+trap 'rm -f "$OUT.tmp" "$OUT.part.tmp"' EXIT
+"$PY" - "$OUT.tmp" "$disk_bytes" 2048 $((2048 + part_sectors - 1)) \
+        "${DISK_GUID:-}" "${PART_GUID:-}" > "$OUT.part.tmp" <<'EOF'
+# Write a protective MBR plus primary and backup GPT with one ESP; print the
+# ESP's key=value record (OUT.part) on stdout.
 import os, struct, sys, uuid, zlib
 path, size, first, last = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
 SECTOR = 512
 nsect = size // SECTOR
 ESP_TYPE = uuid.UUID("C12A7328-F81F-11D2-BA4B-00A0C93EC93B")
-disk_guid, part_guid = uuid.uuid4(), uuid.uuid4()
+
+def guid_arg(text, what):
+    if not text:
+        return uuid.uuid4()
+    try:
+        return uuid.UUID(text.strip().strip("{}"))
+    except ValueError:
+        sys.exit("mkesp.sh: error: %s=%r is not a GUID" % (what, text))
+
+disk_guid = guid_arg(sys.argv[5], "DISK_GUID")
+part_guid = guid_arg(sys.argv[6], "PART_GUID")
 NENT, ENTSZ = 128, 128
 ent_sectors = NENT * ENTSZ // SECTOR                      # 32
 entries = bytearray(NENT * ENTSZ)
@@ -82,6 +102,8 @@ with open(path, "wb") as f:
     f.seek((nsect - 1 - ent_sectors) * SECTOR)
     f.write(entries)
     f.write(header(nsect - 1, 1, nsect - 1 - ent_sectors))
+print("guid=%s\nstart=%d\nsize=%d\nnumber=1\ndisk_guid=%s"
+      % (part_guid, first, last - first + 1, disk_guid))
 EOF
 
 IMG="$OUT.tmp@@$part_start"
@@ -109,4 +131,5 @@ for pair in "$@"; do
 done
 
 mv "$OUT.tmp" "$OUT"
-log "wrote $OUT (${part_mib} MiB ESP, $# files)"
+mv "$OUT.part.tmp" "$OUT.part"
+log "wrote $OUT (${part_mib} MiB ESP, $# files; $(paste -sd' ' "$OUT.part"))"
