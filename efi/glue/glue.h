@@ -7,6 +7,7 @@
 #include <efilib.h>
 
 #include "layout.h"
+#include "pe_image.h"
 #include "volume_spec.h"
 
 /* console.c: every message starts with "pvhboot: " and is one line. */
@@ -69,6 +70,16 @@ UINT64 tsc_now(void);
 void timing_mark(const char *phase, UINT64 bytes);
 void timing_print(void);          /* before ExitBootServices, via the console */
 void timing_print_serial(void);   /* after it, straight to COM1 */
+
+/* trust.c */
+int secure_boot_enabled(void);
+/* A section of pvhboot's own loaded image (the firmware verified it when
+ * Secure Boot is on). */
+int own_section(EFI_LOADED_IMAGE *image, const char *name, const UINT8 **data, UINTN *size);
+int tpm_present(void);
+/* Extend pcr with the SHA-256 of data and log an EV_IPL event whose data is
+ * description; no TPM: nothing, success. */
+EFI_STATUS tpm_measure(UINT32 pcr, const void *data, UINT64 len, const char *description);
 
 /* acpi.c: the RSDP from the configuration table (ACPI 2.0, else 1.0), or 0. */
 UINT64 acpi_find_rsdp(void);

@@ -150,6 +150,15 @@ static void make_name(CHAR16 *name, unsigned line, const CHAR16 *path) {
  * line from -append unless the arguments or the config gave one. */
 static int from_qemu_loader;
 
+/* A PVH one-file image: pvhboot's own .linux/.initrd/.cmdline sections. */
+static const UINT8 *image_kernel, *image_initrd;
+static UINTN image_kernel_size, image_initrd_size;
+static int from_image, cmdline_from_image;
+
+/* .pvhpins, and what was verified against pins or came from the image. */
+static struct pvh_pins pins;
+static int secure_boot;
+
 static EFI_STATUS use_qemu_loader(EFI_FILE_HANDLE *root) {
         /* Its Open() knows the bare names only, not "\\kernel". */
         static const CHAR16 kernel[] = L"kernel", initrd[] = L"initrd";
@@ -250,6 +259,86 @@ static void close_other_roots(void) {
         }
 }
 
+/*
+ * pvhboot's own image: a .pvhpins section pins what may be booted; a .linux
+ * section makes it a PVH one-file image, booted with its .initrd and
+ * .cmdline instead of any kernel or initrd from the arguments or config.
+ * With Secure Boot on, the firmware verified all of these sections.
+ */
+static EFI_STATUS use_own_image(EFI_LOADED_IMAGE *image) {
+        static const CHAR16 linux_name[] = L"(pvhboot's .linux section)";
+        const UINT8 *text;
+        UINTN size;
+        unsigned line;
+
+        secure_boot = secure_boot_enabled();
+        if (own_section(image, ".pvhpins", &text, &size)) {
+                enum pins_error err = pins_parse(text, size, &pins, &line);
+                if (err)
+                        return log_error_status(EFI_SECURITY_VIOLATION, L"pvhboot's .pvhpins section, line %d: %a",
+                                                line, pins_strerror(err));
+        }
+        if (!own_section(image, ".linux", &image_kernel, &image_kernel_size))
+                return EFI_SUCCESS;
+
+        from_image = 1;
+        if (args.kernel[0] || config.options.kernel[0] || options.nr_initrds)
+                log_info(L"booting the kernel in pvhboot's own image; ignoring kernel=/initrd= from the arguments or config");
+        CopyMem(options.kernel, linux_name, sizeof(linux_name));
+        options.kernel_line = 0;
+        options.nr_initrds = 0;
+        if (own_section(image, ".initrd", &image_initrd, &image_initrd_size) && image_initrd_size > 0) {
+                static const CHAR16 initrd_name[] = L"(pvhboot's .initrd section)";
+                CopyMem(options.initrd[0], initrd_name, sizeof(initrd_name));
+                options.initrd_line[0] = 0;
+                options.nr_initrds = 1;
+        }
+        /* The image's command line, unless the arguments give one and the
+         * platform does not insist on verified input (systemd-stub's rule). */
+        if (own_section(image, ".cmdline", &text, &size) && (secure_boot || args.cmdline_wanted == 0)) {
+                enum boot_options_error err = boot_options_set_cmdline(&options, (const char *)text, size);
+                if (err)
+                        return log_error_status(EFI_INVALID_PARAMETER, L"pvhboot's .cmdline section: %a",
+                                                boot_options_strerror(err));
+                cmdline_from_image = 1;
+        }
+        return EFI_SUCCESS;
+}
+
+/* With Secure Boot on, refuse before reading anything what could not be
+ * verified: a kernel, initrd or command line that is neither in pvhboot's
+ * own (signed) image nor pinned there. */
+static EFI_STATUS check_secure_boot_policy(void) {
+        static const CHAR16 fix[] = L"build a one-file image (make image) or pin it (make pin), then sign pvhboot";
+
+        if (!secure_boot)
+                return EFI_SUCCESS;
+        if (!from_image && !pins.have_kernel)
+                return log_error_status(EFI_SECURITY_VIOLATION, L"Secure Boot is on and the kernel %s is not verified; %s",
+                                        kernel_name, fix);
+        if (!from_image && options.nr_initrds != pins.nr_initrds)
+                return log_error_status(EFI_SECURITY_VIOLATION,
+                                        L"Secure Boot is on and %d initrd(s) are given but %d pinned; %s",
+                                        options.nr_initrds, pins.nr_initrds, fix);
+        if (!cmdline_from_image && !pins.have_cmdline)
+                return log_error_status(EFI_SECURITY_VIOLATION, L"Secure Boot is on and the command line is not verified; %s",
+                                        fix);
+        return EFI_SUCCESS;
+}
+
+/* A pin, if there is one, must match what was read. */
+static EFI_STATUS check_pin(int pinned, const uint8_t want[SHA256_DIGEST_SIZE], const uint8_t got[SHA256_DIGEST_SIZE],
+                            const CHAR16 *what) {
+        char want_hex[2 * SHA256_DIGEST_SIZE + 1], got_hex[2 * SHA256_DIGEST_SIZE + 1];
+
+        if (!pinned || CompareMem(want, got, SHA256_DIGEST_SIZE) == 0)
+                return EFI_SUCCESS;
+        digest_to_hex(want, want_hex);
+        digest_to_hex(got, got_hex);
+        return log_error_status(EFI_SECURITY_VIOLATION, L"%s: SHA-256 %a does not match the pinned %a", what, got_hex,
+                                want_hex);
+}
+
 static EFI_STATUS choose_boot_options(EFI_HANDLE image_handle, EFI_LOADED_IMAGE *image, EFI_FILE_HANDLE *root) {
         enum boot_options_error err;
         EFI_STATUS status;
@@ -263,6 +352,9 @@ static EFI_STATUS choose_boot_options(EFI_HANDLE image_handle, EFI_LOADED_IMAGE 
         err = boot_options_merge(&options, &config.options, &args);
         if (err)
                 return log_error_status(EFI_INVALID_PARAMETER, L"options: %a", boot_options_strerror(err));
+        status = use_own_image(image);
+        if (EFI_ERROR(status))
+                return status;
         if (!options.kernel[0]) {
                 status = use_qemu_loader(root);
                 if (EFI_ERROR(status))
@@ -275,7 +367,10 @@ static EFI_STATUS choose_boot_options(EFI_HANDLE image_handle, EFI_LOADED_IMAGE 
                                         config_path[0] ? config_path : L"");
         }
 
-        if (from_qemu_loader) {
+        if (from_image) {
+                CopyMem(kernel_path, options.kernel, sizeof(kernel_path));
+                make_name(kernel_name, 0, kernel_path);
+        } else if (from_qemu_loader) {
                 CopyMem(kernel_path, options.kernel, sizeof(kernel_path));
                 make_name(kernel_name, 0, kernel_path);
                 kernel_root = *root;
@@ -308,6 +403,15 @@ struct boot_state {
         struct handoff_copy copies[HANDOFF_MAX_COPIES];
         unsigned nr_copies;
         uint64_t bytes_in_place, bytes_staged;
+        /* The reads that load the kernel, done in file order so that the
+         * whole file can be hashed in the same pass. */
+        struct kernel_read {
+                uint64_t offset, len;
+                void *dst;
+        } reads[2 * HANDOFF_MAX_COPIES];
+        unsigned nr_reads;
+        int hash_kernel;
+        uint8_t kernel_digest[SHA256_DIGEST_SIZE];
         EFI_PHYSICAL_ADDRESS initrd;
         uint64_t initrd_size;
         struct pvh_boot_block *block;
@@ -325,6 +429,81 @@ static EFI_STATUS check_kernel_destinations(const void *map, UINTN map_size, UIN
                                                 L"%s: kernel needs 0x%lx-0x%lx, which is not free RAM on this machine "
                                                 L"(reserved, MMIO or missing); relink the kernel for another address or add memory",
                                                 kernel_name, S.kernel_ranges[i].start, S.kernel_ranges[i].end - 1);
+        return EFI_SUCCESS;
+}
+
+static UINT64 kernel_size(void) {
+        return from_image ? image_kernel_size : S.kernel_file.size;
+}
+
+static EFI_STATUS kernel_source_read(UINT64 offset, void *buf, UINT64 len) {
+        if (from_image) {
+                if (offset > image_kernel_size || len > image_kernel_size - offset)
+                        return EFI_END_OF_FILE;
+                CopyMem(buf, image_kernel + offset, len);
+                return EFI_SUCCESS;
+        }
+        return file_read_at(&S.kernel_file, offset, buf, len);
+}
+
+/* Bytes of the kernel file that no segment loads, hashed through a bounce
+ * buffer (from the image section they are hashed where they lie). */
+#define BOUNCE_SIZE (1u << 20)
+
+static EFI_STATUS hash_gap(struct sha256 *h, UINT64 from, UINT64 to, UINT8 **bounce) {
+        if (from_image) {
+                sha256_update(h, image_kernel + from, to - from);
+                return EFI_SUCCESS;
+        }
+        if (from < to && !*bounce && !(*bounce = AllocatePool(BOUNCE_SIZE)))
+                return EFI_OUT_OF_RESOURCES;
+        while (from < to) {
+                UINT64 n = to - from < BOUNCE_SIZE ? to - from : BOUNCE_SIZE;
+                EFI_STATUS status = file_read_at(&S.kernel_file, from, *bounce, n);
+                if (EFI_ERROR(status))
+                        return status;
+                sha256_update(h, *bounce, n);
+                from += n;
+        }
+        return EFI_SUCCESS;
+}
+
+/* Do the queued reads in file order; when the kernel must be hashed (a pin,
+ * a TPM), hash the whole file in the same pass: each byte is read once. */
+static EFI_STATUS read_kernel(void) {
+        struct sha256 h;
+        UINT64 done = 0;
+        UINT8 *bounce = NULL;
+        EFI_STATUS status = EFI_SUCCESS;
+
+        for (unsigned i = 1; i < S.nr_reads; i++)
+                for (unsigned j = i; j > 0 && S.reads[j - 1].offset > S.reads[j].offset; j--) {
+                        struct kernel_read t = S.reads[j];
+                        S.reads[j] = S.reads[j - 1];
+                        S.reads[j - 1] = t;
+                }
+        sha256_init(&h);
+        for (unsigned i = 0; i < S.nr_reads && !EFI_ERROR(status); i++) {
+                const struct kernel_read *r = &S.reads[i];
+                if (S.hash_kernel && r->offset > done) {
+                        status = hash_gap(&h, done, r->offset, &bounce);
+                        done = r->offset;
+                }
+                if (!EFI_ERROR(status))
+                        status = kernel_source_read(r->offset, r->dst, r->len);
+                if (!EFI_ERROR(status) && S.hash_kernel && r->offset + r->len > done) {
+                        sha256_update(&h, (const UINT8 *)r->dst + (done - r->offset), r->offset + r->len - done);
+                        done = r->offset + r->len;
+                }
+        }
+        if (!EFI_ERROR(status) && S.hash_kernel)
+                status = hash_gap(&h, done, kernel_size(), &bounce);
+        if (bounce)
+                FreePool(bounce);
+        if (EFI_ERROR(status))
+                return log_error_status(status, L"%s: read failed: %r", kernel_name, status);
+        if (S.hash_kernel)
+                sha256_final(&h, S.kernel_digest);
         return EFI_SUCCESS;
 }
 
@@ -388,9 +567,11 @@ static EFI_STATUS load_kernel(void) {
                                 buf = (void *)(UINTN)staging;
                                 S.bytes_staged += len;
                         }
-                        status = file_read_at(&S.kernel_file, seg->file_offset + pos, buf, len);
-                        if (EFI_ERROR(status))
-                                return log_error_status(status, L"%s: read of segment %d failed: %r", kernel_name, i, status);
+                        if (S.nr_reads == sizeof(S.reads) / sizeof(S.reads[0]))
+                                return log_error_status(EFI_OUT_OF_RESOURCES,
+                                                        L"%s: memory at the kernel's addresses is in more than %d pieces",
+                                                        kernel_name, HANDOFF_MAX_COPIES);
+                        S.reads[S.nr_reads++] = (struct kernel_read){ seg->file_offset + pos, len, buf };
                         pos += len;
                 }
                 /* .bss: cleared by the handoff, as part of it may be the
@@ -406,7 +587,7 @@ static EFI_STATUS load_kernel(void) {
                                 .zero_len = (uint32_t)(seg->mem_size - seg->file_size) };
                 }
         }
-        return EFI_SUCCESS;
+        return read_kernel();
 }
 
 /* All initrds, 4-byte aligned one after another (GRUB's rule; Linux skips
@@ -420,6 +601,20 @@ static EFI_STATUS load_initrds(void) {
 
         if (options.nr_initrds == 0)
                 return EFI_SUCCESS;
+        if (from_image) {
+                /* A copy: pvhboot's image is not kept clear of the kernel. */
+                S.initrd_size = image_initrd_size;
+                status = pages_alloc_below(BELOW_4G, S.initrd_size, EfiLoaderData, &S.initrd);
+                if (EFI_ERROR(status))
+                        return log_error_status(status, L"%s: no room below 4 GiB for %ld bytes of initrd",
+                                                initrd_names[0], S.initrd_size);
+                CopyMem((void *)(UINTN)S.initrd, image_initrd, image_initrd_size);
+                log_info(L"initrd %s: %ld bytes", initrd_paths[0], S.initrd_size);
+                return EFI_SUCCESS;
+        }
+        if (pins.nr_initrds && pins.nr_initrds != options.nr_initrds)
+                return log_error_status(EFI_SECURITY_VIOLATION, L"%d initrd(s) given, %d pinned in pvhboot",
+                                        options.nr_initrds, pins.nr_initrds);
         for (; opened < options.nr_initrds; opened++) {
                 status = file_open(initrd_roots[opened], initrd_paths[opened], initrd_names[opened], &files[opened]);
                 if (EFI_ERROR(status))
@@ -447,6 +642,16 @@ static EFI_STATUS load_initrds(void) {
                 if (EFI_ERROR(status)) {
                         status = log_error_status(status, L"%s: read failed: %r", initrd_names[i], status);
                         goto close_files;
+                }
+                if (pins.nr_initrds) {
+                        struct sha256 h;
+                        uint8_t digest[SHA256_DIGEST_SIZE];
+                        sha256_init(&h);
+                        sha256_update(&h, base + offset, files[i].size);
+                        sha256_final(&h, digest);
+                        status = check_pin(1, pins.initrd[i], digest, initrd_names[i]);
+                        if (EFI_ERROR(status))
+                                goto close_files;
                 }
                 offset += files[i].size;
                 log_info(L"initrd %s: %ld bytes", initrd_paths[i], files[i].size);
@@ -569,6 +774,33 @@ static EFI_STATUS exit_boot_services(EFI_HANDLE image_handle) {
         return status;
 }
 
+static int image_read(void *ctx, uint64_t off, void *buf, size_t len) {
+        (void)ctx;
+        return EFI_ERROR(kernel_source_read(off, buf, len)) ? -1 : 0;
+}
+
+/*
+ * Measured boot, before anything loaded is used: PCR 9 gets the kernel (the
+ * event data hashed is the SHA-256 of the vmlinux file: its segments are not
+ * contiguous in memory) and the initrd as loaded, PCR 12 the command line.
+ * All EV_IPL events, their data a description (see docs/security.md).
+ */
+static EFI_STATUS measure(void) {
+        EFI_STATUS status;
+
+        if (!tpm_present())
+                return EFI_SUCCESS;
+        status = tpm_measure(9, S.kernel_digest, sizeof(S.kernel_digest), "pvhboot: kernel (SHA-256 of the file)");
+        if (!EFI_ERROR(status) && S.initrd_size)
+                status = tpm_measure(9, (const void *)(UINTN)S.initrd, S.initrd_size, "pvhboot: initrd");
+        if (!EFI_ERROR(status))
+                status = tpm_measure(12, options.cmdline, options.cmdline_len, "pvhboot: command line");
+        if (EFI_ERROR(status))
+                return log_error_status(status, L"TPM: measuring what pvhboot loaded failed: %r", status);
+        log_info(L"measured kernel and initrd into PCR 9, command line into PCR 12");
+        return EFI_SUCCESS;
+}
+
 /* Debian's gnu-efi crt0 (_start) calls efi_main with the System V ABI
  * (%rdi, %rsi), whatever ABI the rest of the program uses for EFI calls. */
 EFI_STATUS efi_main(EFI_HANDLE image_handle, EFI_SYSTEM_TABLE *system_table);
@@ -598,7 +830,21 @@ EFI_STATUS efi_main(EFI_HANDLE image_handle, EFI_SYSTEM_TABLE *system_table) {
                 goto close_root;
         timing_enabled = options.timing;
         timing_mark("options", 0);
+        status = check_secure_boot_policy();
+        if (EFI_ERROR(status))
+                goto close_root;
+        /* The kernel is hashed while it is read when a pin or the TPM needs
+         * its digest. */
+        S.hash_kernel = pins.have_kernel || tpm_present();
 
+        if (from_image) {
+                elf_err = elf_kernel_parse(image_read, NULL, image_kernel_size, &S.kernel);
+                if (elf_err != ELF_KERNEL_OK) {
+                        status = log_error_status(EFI_LOAD_ERROR, L"%s: %a", kernel_name, elf_kernel_strerror(elf_err));
+                        goto close_root;
+                }
+                goto parsed;
+        }
         status = file_open(kernel_root, kernel_path, kernel_name, &S.kernel_file);
         if (EFI_ERROR(status))
                 goto close_root;
@@ -617,11 +863,12 @@ EFI_STATUS efi_main(EFI_HANDLE image_handle, EFI_SYSTEM_TABLE *system_table) {
                 status = log_error_status(EFI_LOAD_ERROR, L"%s: %a", kernel_name, elf_kernel_strerror(elf_err));
                 goto close_kernel;
         }
+parsed:
         S.nr_kernel_ranges = layout_kernel_page_ranges(&S.kernel, S.kernel_ranges);
         timing_mark("kernel-open", 0);
 
         /* Every initrd must exist before any memory is claimed. */
-        for (unsigned i = 0; i < options.nr_initrds; i++) {
+        for (unsigned i = 0; i < options.nr_initrds && !from_image; i++) {
                 struct efi_file probe;
                 status = file_open(initrd_roots[i], initrd_paths[i], initrd_names[i], &probe);
                 if (EFI_ERROR(status))
@@ -634,14 +881,31 @@ EFI_STATUS efi_main(EFI_HANDLE image_handle, EFI_SYSTEM_TABLE *system_table) {
                 goto free_pages;
         timing_mark("kernel-read", elf_kernel_load_bytes(&S.kernel));
         log_info(L"kernel %s: %ld bytes, read %ld (%ld in place, %ld staged), PVH entry 0x%x",
-                 kernel_path, S.kernel_file.size, elf_kernel_load_bytes(&S.kernel),
+                 kernel_path, kernel_size(), elf_kernel_load_bytes(&S.kernel),
                  S.bytes_in_place, S.bytes_staged, S.kernel.pvh_entry);
+        status = check_pin(pins.have_kernel, pins.kernel, S.kernel_digest, kernel_name);
+        if (EFI_ERROR(status))
+                goto free_pages;
 
         status = load_initrds();
         if (EFI_ERROR(status))
                 goto free_pages;
         if (options.nr_initrds)
                 timing_mark("initrd-read", S.initrd_size);
+
+        if (pins.have_cmdline) {
+                struct sha256 h;
+                uint8_t digest[SHA256_DIGEST_SIZE];
+                sha256_init(&h);
+                sha256_update(&h, options.cmdline, options.cmdline_len);
+                sha256_final(&h, digest);
+                status = check_pin(1, pins.cmdline, digest, L"options: the command line");
+                if (EFI_ERROR(status))
+                        goto free_pages;
+        }
+        status = measure();
+        if (EFI_ERROR(status))
+                goto free_pages;
 
         rsdp = acpi_find_rsdp();
         if (rsdp)
