@@ -370,6 +370,10 @@ static EFI_STATUS choose_boot_options(EFI_HANDLE image_handle, EFI_LOADED_IMAGE 
         if (from_image) {
                 CopyMem(kernel_path, options.kernel, sizeof(kernel_path));
                 make_name(kernel_name, 0, kernel_path);
+                for (unsigned i = 0; i < options.nr_initrds; i++) {
+                        CopyMem(initrd_paths[i], options.initrd[i], sizeof(initrd_paths[i]));
+                        make_name(initrd_names[i], 0, initrd_paths[i]);
+                }
         } else if (from_qemu_loader) {
                 CopyMem(kernel_path, options.kernel, sizeof(kernel_path));
                 make_name(kernel_name, 0, kernel_path);
