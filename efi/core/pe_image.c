@@ -6,6 +6,7 @@
  * optional header, and 40-byte section headers (Name[8], VirtualSize,
  * VirtualAddress, ...).
  */
+#include "hex.h"
 #include "pe_image.h"
 
 static int range_in(uint64_t off, uint64_t n, uint64_t len) {
@@ -58,16 +59,6 @@ int pe_find_section(const void *image, size_t image_size, const char *name, size
         return -1;
 }
 
-static int hex_value(uint8_t c) {
-        if (c >= '0' && c <= '9')
-                return c - '0';
-        if (c >= 'a' && c <= 'f')
-                return c - 'a' + 10;
-        if (c >= 'A' && c <= 'F')
-                return c - 'A' + 10;
-        return -1;
-}
-
 static int word_is(const uint8_t *w, size_t n, const char *s) {
         size_t i = 0;
         for (; i < n && s[i]; i++)
@@ -107,7 +98,7 @@ enum pins_error pins_parse(const void *text, size_t len, struct pvh_pins *pins, 
                 if (end - h != 2 * SHA256_DIGEST_SIZE)
                         return PINS_ERR_SYNTAX;
                 for (size_t i = 0; i < SHA256_DIGEST_SIZE; i++) {
-                        int hi = hex_value(s[h + 2 * i]), lo = hex_value(s[h + 2 * i + 1]);
+                        int hi = hex_digit_value(s[h + 2 * i]), lo = hex_digit_value(s[h + 2 * i + 1]);
                         if (hi < 0 || lo < 0)
                                 return PINS_ERR_SYNTAX;
                         digest[i] = (uint8_t)(hi << 4 | lo);

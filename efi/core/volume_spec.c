@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: MIT */
+#include "hex.h"
 #include "volume_spec.h"
 
 static int has_prefix(const uint16_t *s, const char *p) {
@@ -6,16 +7,6 @@ static int has_prefix(const uint16_t *s, const char *p) {
                 if (*s != (uint16_t)*p)
                         return 0;
         return 1;
-}
-
-static int hex_value(uint16_t c) {
-        if (c >= '0' && c <= '9')
-                return c - '0';
-        if (c >= 'a' && c <= 'f')
-                return c - 'a' + 10;
-        if (c >= 'A' && c <= 'F')
-                return c - 'A' + 10;
-        return -1;
 }
 
 /*
@@ -39,8 +30,8 @@ int guid_parse(const uint16_t *text, size_t len, uint8_t out[16]) {
                         pos++;
                         continue;
                 }
-                hi = hex_value(text[pos]);
-                lo = hex_value(text[pos + 1]);
+                hi = hex_digit_value(text[pos]);
+                lo = hex_digit_value(text[pos + 1]);
                 if (hi < 0 || lo < 0)
                         return -1;
                 bytes[n++] = (uint8_t)(hi << 4 | lo);

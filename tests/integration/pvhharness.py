@@ -48,6 +48,18 @@ def mkesp(out, files, startup_nsh):
     return out
 
 
+def output_before_marker(lines, case):
+    """The lines between the previous PVHMARK-* line and PVHMARK-<case>
+    (a startup.nsh echoes a marker after each command), or None."""
+    start = 0
+    for i, line in enumerate(lines):
+        if re.fullmatch(r"PVHMARK-\S+", line.strip()):
+            if line.strip() == "PVHMARK-%s" % case:
+                return lines[start:i]
+            start = i + 1
+    return None
+
+
 _PVHTEST_RE = re.compile(r"PVHTEST ([^=\s]+)(?:=(.*))?$")
 
 

@@ -105,22 +105,11 @@ def shell_run(kernel, pvhboot_efi, tmp_path_factory):
     return result, cmdline, t1, t2
 
 
-def _segment(lines, case):
-    """Output between the previous marker and PVHMARK-<case>."""
-    start = 0
-    for i, line in enumerate(lines):
-        if re.fullmatch(r"PVHMARK-\S+", line.strip()):
-            if line.strip() == "PVHMARK-%s" % case:
-                return lines[start:i]
-            start = i + 1
-    return None
-
-
 @pytest.mark.parametrize("case,text,expect", BAD_CONFIGS, ids=[c[0] for c in BAD_CONFIGS])
 def test_bad_config(shell_run, case, text, expect):
     result = shell_run[0]
     p = H.Problems(result)
-    seg = _segment(result.lines, case)
+    seg = H.output_before_marker(result.lines, case)
     if p.check(seg is not None, "[%s] no PVHMARK-%s: the shell did not go on" % (case, case)):
         errors = [l for l in seg if l.startswith("pvhboot: error: ")]
         p.check(len(errors) == 1, "[%s] expected one error line, got %r" % (case, errors))

@@ -65,16 +65,6 @@ def run(kernel, pvhboot_efi, tmp_path_factory):
     return result, cmdline, t1, t2
 
 
-def segment(lines, case):
-    start = 0
-    for i, line in enumerate(lines):
-        if re.fullmatch(r"PVHMARK-\S+", line.strip()):
-            if line.strip() == "PVHMARK-%s" % case:
-                return lines[start:i]
-            start = i + 1
-    return None
-
-
 @pytest.mark.parametrize("case,expect", [
     ("no-label", "pvhboot: error: LABEL=NOPE:\\boot\\vmlinux: no volume has that label"),
     ("no-guid", ": no GPT partition has that GUID"),
@@ -83,7 +73,7 @@ def segment(lines, case):
 def test_volume_errors(run, case, expect):
     result = run[0]
     p = H.Problems(result)
-    seg = segment(result.lines, case)
+    seg = H.output_before_marker(result.lines, case)
     if p.check(seg is not None, "[%s] no PVHMARK-%s: the shell did not go on" % (case, case)):
         errors = [l for l in seg if l.startswith("pvhboot: error: ")]
         p.check(len(errors) == 1 and expect in errors[0], "[%s] expected one error with %r, got %r"
