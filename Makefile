@@ -76,8 +76,11 @@ test-efi: $(TEST_EFI)
 efi-deps:
 	@scripts/install-deps.sh build
 
-# Fragments owned by test suites (the PVH conformance probe kernel).
+# Fragments owned by test suites and tools: the PVH conformance probe kernel,
+# the benchmark (make bench), signing, pins and one-file images.
 -include tests/probe/probe.mk
+-include bench/bench.mk
+-include scripts/trust.mk
 
 # --- host build of the core: unit tests ------------------------------------
 HOST_CFLAGS := -std=gnu11 -O1 -g $(WARN) -Iinclude -fsanitize=address,undefined \
