@@ -4,6 +4,8 @@
 #   build   compiler, binutils, gnu-efi
 #   test    QEMU, OVMF, mtools, busybox-static, cpio, lz4, python3-pytest
 #   fuzz    clang with the libFuzzer runtime
+#   trust   sbsigntool, openssl and OVMF's snakeoil key (make sign, Secure Boot tests)
+#   tpm     swtpm and swtpm-tools (a software TPM 2.0 for the measured-boot tests)
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$HERE/lib.sh"
@@ -29,6 +31,13 @@ for group in "$@"; do
                 ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a >/dev/null 2>&1 ||
                         install_packages libclang-rt-14-dev
                 ;;
-        *) die "unknown group '$group' (build, test, fuzz)" ;;
+        trust)
+                need_tools sbsign:sbsigntool sbverify:sbsigntool sbattach:sbsigntool \
+                        openssl:openssl /usr/share/ovmf/PkKek-1-snakeoil.key:ovmf
+                ;;
+        tpm)
+                need_tools swtpm:swtpm swtpm_setup:swtpm-tools
+                ;;
+        *) die "unknown group '$group' (build, test, fuzz, trust, tpm)" ;;
         esac
 done
