@@ -17,6 +17,11 @@
 #   PVHTEST efi=<yes|no>                   (/sys/firmware/efi present?)
 #   PVHTEST memtotal-kb=<MemTotal kB>
 #   PVHTEST cpus-online=<number of online CPUs>
+#   PVHTEST tpm=<yes|no>                   (/sys/class/tpm/tpm0 present?)
+#   PVHTEST pcr-sha256-<n>=<hex>           n = 0..23, lowercase, one per
+#                                          /sys/class/tpm/tpm0/pcr-sha256/<n>
+#   PVHTEST tpm-event-log=<yes|no>         (securityfs tpm0/binary_bios_measurements?)
+#   PVHTEST lockdown=<securityfs lockdown> e.g. "[none] integrity confidentiality"
 #   PVHTEST init-done
 set -euo pipefail
 
@@ -96,6 +101,22 @@ for r in $(echo "$online" | tr ',' ' '); do
     esac
 done
 say "cpus-online=$n"
+# TPM 2.0 PCRs (Linux finds the TPM through ACPI; tpm_tis and tpm_crb are
+# built into Debian's cloud kernel).
+if [ -d /sys/class/tpm/tpm0 ]; then say tpm=yes; else say tpm=no; fi
+for i in $(seq 0 23); do
+    f=/sys/class/tpm/tpm0/pcr-sha256/$i
+    [ -r "$f" ] && say "pcr-sha256-$i=$(tr A-F a-f < "$f")"
+done
+# The firmware's event log reaches Linux through EFI only; lockdown follows
+# Secure Boot only when Linux sees EFI (or lockdown= on the command line).
+mount -t securityfs securityfs /sys/kernel/security 2>/dev/null
+if [ -e /sys/kernel/security/tpm0/binary_bios_measurements ]; then
+    say tpm-event-log=yes
+else
+    say tpm-event-log=no
+fi
+say "lockdown=$(cat /sys/kernel/security/lockdown 2>/dev/null)"
 say init-done
 sync
 poweroff -f

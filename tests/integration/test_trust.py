@@ -1,0 +1,436 @@
+"""Secure Boot, pins, PVH one-file images and measured boot (docs/security.md).
+
+Secure Boot runs use Debian's snakeoil firmware (OVMF_CODE_4M.snakeoil.fd,
+SMM, Secure Boot on, the snakeoil key in db; binaries signed with
+scripts/sign.sh).  Its EFI shell refuses to start under Secure Boot, so each
+case is a disk whose \\EFI\\BOOT\\BOOTX64.EFI (plus pvhboot.conf) the boot
+manager tries in disk order: a refused or failing one makes BDS go on to
+the next disk, so one QEMU run holds many cases and ends with one that
+boots Linux.  The kernel and initrds are on a data disk (pvhboot finds them
+on other volumes).  S3 is off in these runs (qemu.run_ovmf: with S3 on, the
+SMM firmware reserves 0x810000-0x170FFFF, where the kernel goes; the
+sb_s3_on run shows that).
+
+Runs:
+- sb_chain (+ TPM): signed tpm-pcrs.efi prints the PCRs; the unsigned
+  pvhboot (firmware: Access Denied); signed unpinned pvhboot (refused by
+  pvhboot's policy); signed pinned pvhboot with a changed kernel, a changed
+  initrd, an extra initrd, a changed command line (each refused, naming what
+  differed); a data disk; the signed one-file image, which boots, with
+  PCR 9/12 replayed from the values tpm-pcrs.efi read (the refused boots
+  measured nothing).
+- sb_pinned: a signed one-file image changed after signing (Access Denied),
+  then signed pvhboot with pins booting the pinned files; no TPM, so pvhboot
+  says nothing about measuring.
+- sb_s3_on: the same pinned boot with S3 on: the kernel's range is ACPI NVS.
+- tpm_a / tpm_b: plain OVMF with the EFI shell and a TPM: tpm-pcrs.efi, then
+  pvhboot with two initrds; the second run's command line differs in one
+  byte: PCR 12 differs, every other PCR (9 too) is the same.
+"""
+import hashlib
+import os
+import re
+import secrets
+import shutil
+import subprocess
+
+import pytest
+
+import pvhharness as H
+import qemu
+
+SHELL_STARTED = '"EFI Internal Shell" from Fv('     # BDS has run out of disks
+DISK_GUID = "6d0e1c8a-53e4-4b7b-9d55-5a3f2f7c1a01"  # fixed: the GPT is measured (PCR 5)
+PART_GUID = "6d0e1c8a-53e4-4b7b-9d55-5a3f2f7c1a02"
+
+
+def sha(b):
+    return hashlib.sha256(b).hexdigest()
+
+
+def sha_file(path):
+    with open(path, "rb") as f:
+        return sha(f.read())
+
+
+def extend(pcr_hex, data_digest):
+    return sha(bytes.fromhex(pcr_hex) + data_digest)
+
+
+def write(path, text):
+    with open(path, "w") as f:
+        f.write(text)
+    return path
+
+
+def initrd_blob(paths):
+    """The initrds as pvhboot loads (and measures) them."""
+    out = b""
+    for p in paths:
+        out += b"\0" * (-len(out) % 4)
+        with open(p, "rb") as f:
+            out += f.read()
+    return out
+
+
+def mkdisk(out, files, env=None):
+    """scripts/mkesp.sh: a GPT disk with one ESP holding files {dest: src}."""
+    argv = [os.path.join(H.SCRIPTS, "mkesp.sh"), out] + ["%s=%s" % (src, dest) for dest, src in files.items()]
+    e = dict(os.environ)
+    e.update(env or {})
+    p = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=e)
+    if p.returncode:
+        raise RuntimeError("mkesp.sh failed:\n" + p.stdout.decode(errors="replace"))
+    return out
+
+
+def sign(src, out):
+    H.script("sign.sh", src, out)
+    return out
+
+
+def pvhimage(*args):
+    p = subprocess.run(["/usr/bin/python3", os.path.join(H.SCRIPTS, "pvhimage.py")] + [str(a) for a in args],
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    if p.returncode:
+        raise RuntimeError("pvhimage.py %s failed:\n%s" % (args[0], p.stdout.decode(errors="replace")))
+    return args[2]
+
+
+_BDS_RE = re.compile(r'BdsDxe: (loading|starting|failed to load|failed to start) Boot[0-9A-F]{4} "[^"]*" '
+                     r'from (\S+?)(?:: (.*))?$')
+
+
+def bds_segments(lines):
+    """{device path: {"status": BDS failure status or None, "lines": [...]}}
+    for the first pass of the boot manager over its boot options (until it
+    gets to the EFI shell)."""
+    segs, cur = {}, None
+    for line in lines:
+        m = _BDS_RE.search(line)
+        if m:
+            if "EFI Internal Shell" in line:
+                break
+            cur = segs.setdefault(m.group(2), {"status": None, "lines": []})
+            if m.group(1).startswith("failed"):
+                cur["status"] = m.group(3)
+            continue
+        if cur is not None:
+            cur["lines"].append(line)
+    return segs
+
+
+def disk_path(index):
+    """Device path of the index-th virtio disk (slot 1 up: -nodefaults, q35)."""
+    return "PciRoot(0x0)/Pci(0x%X,0x0)" % (index + 1)
+
+
+def pcrs(lines, prefix):
+    """{n: hex} from 'prefix pcr-sha256-n=hex' lines."""
+    out = {}
+    for line in lines:
+        m = re.search(re.escape(prefix) + r"pcr-sha256-(\d+)=([0-9a-f]{64})\s*$", line)
+        if m:
+            out.setdefault(int(m.group(1)), m.group(2))
+    return out
+
+
+def errors(seg):
+    return [l for l in seg["lines"] if l.startswith("pvhboot: error: ")]
+
+
+# --- the files every run uses ---------------------------------------------
+@pytest.fixture(scope="module")
+def tpm_pcrs_efi(test_deps):
+    path = os.path.join(H.BUILD, "tests", "tpm-pcrs.efi")
+    p = subprocess.run(["make", "-s", "-C", H.REPO, "build/tests/tpm-pcrs.efi"], stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT)
+    if p.returncode or not os.path.isfile(path):
+        pytest.fail("make %s failed:\n%s" % (path, p.stdout.decode(errors="replace")[-3000:]))
+    return path
+
+
+@pytest.fixture(scope="module")
+def trust(kernel, pvhboot_efi, tpm_pcrs_efi, tmp_path_factory):
+    H.script("install-deps.sh", "trust", "tpm")
+    w = str(tmp_path_factory.mktemp("trust"))
+    t = {"w": w, "kernel": kernel, "pvhboot": pvhboot_efi}
+    tok = secrets.token_hex(6)
+    t["token1"], t["token2"], t["token3"] = "t1-" + tok, "t2-" + tok, "t3-" + tok
+    t["initrd"] = H.mkinitrd(os.path.join(w, "initrd.img"), write(os.path.join(w, "token1"), t["token1"] + "\n"))
+    t["initrd_b"] = H.mkcpio_file(os.path.join(w, "initrd-b.img"), "token1", "changed-" + tok)
+    t["extra"] = H.mkcpio_file(os.path.join(w, "extra.cpio"), "token2", t["token2"])
+    # The same kernel with one byte appended: a different SHA-256.
+    t["kernel_changed"] = os.path.join(w, "vmlinux-changed")
+    shutil.copyfile(kernel, t["kernel_changed"])
+    with open(t["kernel_changed"], "ab") as f:
+        f.write(b"\0")
+    t["cmdline"] = "console=ttyS0 panic=-1 pvhtest.trust=%s" % tok
+    t["cmdline_changed"] = t["cmdline"][:-1] + ("x" if t["cmdline"][-1] != "x" else "y")
+    # Linux cannot see Secure Boot under PVH: the image locks it down itself.
+    t["image_cmdline"] = "console=ttyS0 panic=-1 lockdown=integrity pvhtest.image=%s" % tok
+    # Signed binaries.
+    t["signed"] = sign(pvhboot_efi, os.path.join(w, "pvhboot.signed.efi"))
+    t["pinned"] = sign(pvhimage("pin", pvhboot_efi, os.path.join(w, "pinned.efi"), "--kernel", kernel,
+                                "--initrd", t["initrd"], "--cmdline", t["cmdline"]),
+                       os.path.join(w, "pinned.signed.efi"))
+    t["image"] = sign(pvhimage("image", pvhboot_efi, os.path.join(w, "image.efi"), "--kernel", kernel,
+                               "--initrd", t["initrd"], "--initrd", t["extra"], "--cmdline", t["image_cmdline"]),
+                      os.path.join(w, "image.signed.efi"))
+    t["tpm_pcrs"] = sign(tpm_pcrs_efi, os.path.join(w, "tpm-pcrs.signed.efi"))
+    t["data"] = mkdisk(os.path.join(w, "data.img"), {
+        "/vmlinux": kernel, "/vmlinux-changed": t["kernel_changed"],
+        "/initrd.img": t["initrd"], "/initrd-b.img": t["initrd_b"], "/extra.cpio": t["extra"]})
+
+    def conf(name, linux="/vmlinux", initrds=("/initrd.img",), options=None):
+        text = "title %s\nlinux %s\n" % (name, linux)
+        text += "".join("initrd %s\n" % i for i in initrds)
+        text += "options %s\n" % (options if options is not None else t["cmdline"])
+        return write(os.path.join(w, name + ".conf"), text)
+    t["conf"] = conf
+    return t
+
+
+def boot_disk(t, name, efi, conf=None):
+    files = {"/EFI/BOOT/BOOTX64.EFI": efi}
+    if conf:
+        files["/EFI/BOOT/pvhboot.conf"] = conf
+    return mkdisk(os.path.join(t["w"], name + ".img"), files)
+
+
+# --- run sb_chain ----------------------------------------------------------
+SB_CHAIN = ["pcrs", "unsigned", "unpinned", "kernel-changed", "initrd-changed", "initrd-extra",
+            "cmdline-changed", "data", "image"]
+
+
+@pytest.fixture(scope="module")
+def sb_chain(trust):
+    t, c = trust, trust["conf"]
+    disks = {
+        "pcrs": boot_disk(t, "pcrs", t["tpm_pcrs"]),
+        "unsigned": boot_disk(t, "unsigned", t["pvhboot"], c("good")),
+        "unpinned": boot_disk(t, "unpinned", t["signed"], c("good")),
+        "kernel-changed": boot_disk(t, "kernel-changed", t["pinned"], c("kc", linux="/vmlinux-changed")),
+        "initrd-changed": boot_disk(t, "initrd-changed", t["pinned"], c("ic", initrds=["/initrd-b.img"])),
+        "initrd-extra": boot_disk(t, "initrd-extra", t["pinned"],
+                                  c("ie", initrds=["/initrd.img", "/initrd-b.img"])),
+        "cmdline-changed": boot_disk(t, "cmdline-changed", t["pinned"], c("cc", options=t["cmdline_changed"])),
+        "data": t["data"],
+        # The image ignores the config's kernel and (Secure Boot) its options.
+        "image": boot_disk(t, "image", t["image"], c("img", linux="/vmlinux-changed", options="from=config")),
+    }
+    order = [disks[k] for k in SB_CHAIN]
+    log = os.path.join(H.LOGDIR, "test_trust_sb_chain.log")
+    result = qemu.run_ovmf(order[0], log, firmware="4M-snakeoil", more_disks=order[1:], tpm=True,
+                           timeout=H.BOOT_TIMEOUT + 120, vars_dir=t["w"], stop_on=[SHELL_STARTED])
+    segs = bds_segments(result.lines)
+    return result, {k: segs.get(disk_path(i)) for i, k in enumerate(SB_CHAIN)}
+
+
+def seg_of(run, case):
+    result, segs = run
+    seg = segs[case]
+    assert seg is not None, "BDS never tried the %s disk (%s)\n%s" % (
+        case, disk_path(SB_CHAIN.index(case)), result.describe())
+    return result, seg
+
+
+def test_sb_unsigned_refused_by_firmware(sb_chain):
+    result, seg = seg_of(sb_chain, "unsigned")
+    assert seg["status"] == "Access Denied", result.describe()
+    assert not any(l.startswith("pvhboot") for l in seg["lines"]), "the unsigned pvhboot ran"
+
+
+def test_sb_signed_runs_and_refuses_unpinned_kernel(sb_chain):
+    result, seg = seg_of(sb_chain, "unpinned")
+    assert seg["status"] == "Security Violation", result.describe()
+    assert errors(seg) == ["pvhboot: error: Secure Boot is on and the kernel \\EFI\\BOOT\\pvhboot.conf:2: "
+                           "\\vmlinux is not verified; build a one-file image (make image) or pin it "
+                           "(make pin), then sign pvhboot"], result.describe()
+
+
+def check_pin_refusal(sb_chain, case, what, got, want):
+    result, seg = seg_of(sb_chain, case)
+    errs = errors(seg)
+    assert seg["status"] == "Security Violation", result.describe()
+    assert len(errs) == 1, errs
+    assert "%s: SHA-256 %s does not match the pinned %s" % (what, got, want) in errs[0], errs[0]
+    assert not any("starting kernel" in l for l in seg["lines"])
+
+
+def test_sb_pinned_refuses_changed_kernel(sb_chain, trust):
+    check_pin_refusal(sb_chain, "kernel-changed", "\\vmlinux-changed", sha_file(trust["kernel_changed"]),
+                      sha_file(trust["kernel"]))
+
+
+def test_sb_pinned_refuses_changed_initrd(sb_chain, trust):
+    check_pin_refusal(sb_chain, "initrd-changed", "\\initrd-b.img", sha_file(trust["initrd_b"]),
+                      sha_file(trust["initrd"]))
+
+
+def test_sb_pinned_refuses_cmdline_change(sb_chain, trust):
+    check_pin_refusal(sb_chain, "cmdline-changed", "options: the command line",
+                      sha(trust["cmdline_changed"].encode()), sha(trust["cmdline"].encode()))
+
+
+def test_sb_pinned_refuses_extra_initrd(sb_chain):
+    result, seg = seg_of(sb_chain, "initrd-extra")
+    errs = errors(seg)
+    assert seg["status"] == "Security Violation", result.describe()
+    assert len(errs) == 1 and "2 initrd(s)" in errs[0] and "1 pinned" in errs[0], errs
+
+
+def test_sb_one_file_image_boots(sb_chain, trust):
+    result, seg = seg_of(sb_chain, "image")
+    guest = H.GuestReport(result.text)
+    p = H.Problems(result)
+    p.check(seg["status"] is None, "the image's boot option failed: %s" % seg["status"])
+    p.check(any("booting the kernel in pvhboot's own image; ignoring" in l for l in seg["lines"]),
+            "pvhboot did not say it ignores the config's kernel")
+    p.check(any(l.startswith("pvhboot: kernel (pvhboot's .linux section): %d bytes"
+                             % os.path.getsize(trust["kernel"])) for l in seg["lines"]), "kernel not from .linux")
+    p.check(guest.has("init-done"), "guest /init did not finish")
+    p.check(guest.get("cmdline") == trust["image_cmdline"],
+            "guest cmdline %r != the image's %r" % (guest.get("cmdline"), trust["image_cmdline"]))
+    p.check(guest.tokens.get("/token1") == trust["token1"], "first initrd: %r" % guest.tokens.get("/token1"))
+    p.check(guest.tokens.get("/token2") == trust["token2"], "second initrd: %r" % guest.tokens.get("/token2"))
+    p.check(guest.get("lockdown") == "none [integrity] confidentiality",
+            "lockdown=integrity from the signed command line: %r" % guest.get("lockdown"))
+    p.check(not result.timed_out and result.returncode == 0, "QEMU did not power off by itself")
+    p.raise_if_any()
+
+
+def replay_checks(p, control, guest_pcrs, kernel, initrd_paths, cmdline, label):
+    want9 = extend(extend(control[9], hashlib.sha256(bytes.fromhex(sha_file(kernel))).digest()),
+                   hashlib.sha256(initrd_blob(initrd_paths)).digest())
+    want12 = extend(control[12], hashlib.sha256(cmdline.encode()).digest())
+    p.check(guest_pcrs.get(9) == want9, "[%s] PCR 9 %s != replayed %s (control %s)"
+            % (label, guest_pcrs.get(9), want9, control.get(9)))
+    p.check(guest_pcrs.get(12) == want12, "[%s] PCR 12 %s != replayed %s (control %s)"
+            % (label, guest_pcrs.get(12), want12, control.get(12)))
+
+
+def test_sb_image_measured(sb_chain, trust):
+    """PCR 9/12 in Linux = the values before the chain (tpm-pcrs.efi, first
+    disk) extended by the image's kernel digest, initrd and command line:
+    the refused boots in between measured nothing."""
+    result, seg = seg_of(sb_chain, "pcrs")
+    control = pcrs(seg["lines"], "tpm-pcrs: ")
+    guest = pcrs(result.lines, "PVHTEST ")
+    p = H.Problems(result)
+    p.check(seg["status"] == "Aborted", "tpm-pcrs.efi status %r" % seg["status"])
+    if p.check(len(control) == 24 and len(guest) == 24, "PCRs: %d before, %d in Linux" % (len(control), len(guest))):
+        replay_checks(p, control, guest, trust["kernel"], [trust["initrd"], trust["extra"]],
+                      trust["image_cmdline"], "one-file image")
+    p.check(any("measured kernel and initrd into PCR 9, command line into PCR 12" in l
+                for l in seg_of(sb_chain, "image")[1]["lines"]), "pvhboot did not say it measured")
+    p.raise_if_any()
+
+
+# --- run sb_pinned ---------------------------------------------------------
+@pytest.fixture(scope="module")
+def sb_pinned(trust):
+    t = trust
+    tampered = os.path.join(t["w"], "image.tampered.efi")
+    data = bytearray(open(t["image"], "rb").read())
+    off = data.find(t["image_cmdline"].encode())
+    data[off + len(t["image_cmdline"]) - 1] ^= 1
+    with open(tampered, "wb") as f:
+        f.write(data)
+    order = [boot_disk(t, "tampered", tampered), boot_disk(t, "pinned", t["pinned"], t["conf"]("good")), t["data"]]
+    log = os.path.join(H.LOGDIR, "test_trust_sb_pinned.log")
+    result = qemu.run_ovmf(order[0], log, firmware="4M-snakeoil", more_disks=order[1:],
+                           timeout=H.BOOT_TIMEOUT, vars_dir=t["w"], stop_on=[SHELL_STARTED])
+    segs = bds_segments(result.lines)
+    return result, {"tampered": segs.get(disk_path(0)), "pinned": segs.get(disk_path(1))}
+
+
+def test_sb_tampered_image_refused(sb_pinned):
+    result, segs = sb_pinned
+    assert segs["tampered"] and segs["tampered"]["status"] == "Access Denied", result.describe()
+
+
+def test_sb_pinned_boots(sb_pinned, trust):
+    result, segs = sb_pinned
+    seg = segs["pinned"]
+    guest = H.GuestReport(result.text)
+    p = H.Problems(result)
+    if p.check(seg is not None, "BDS never tried the pinned disk"):
+        p.check(seg["status"] is None, "boot option failed: %s" % seg["status"])
+        p.check(not any("measure" in l.lower() or "tpm" in l.lower() for l in seg["lines"]
+                        if l.startswith("pvhboot")), "pvhboot talked about a TPM that is not there")
+    p.check(guest.has("init-done"), "guest /init did not finish")
+    p.check(guest.get("cmdline") == trust["cmdline"], "guest cmdline %r" % guest.get("cmdline"))
+    p.check(guest.tokens.get("/token1") == trust["token1"], "pinned initrd: %r" % guest.tokens.get("/token1"))
+    p.check(guest.get("tpm") == "no", "guest tpm=%r" % guest.get("tpm"))
+    # docs/security.md: the kernel gets no EFI, so it cannot see Secure Boot
+    # and does not lock itself down (CONFIG_LOCK_DOWN_IN_EFI_SECURE_BOOT).
+    p.check(guest.get("efi") == "no", "guest efi=%r" % guest.get("efi"))
+    p.check(guest.get("lockdown") == "[none] integrity confidentiality",
+            "lockdown under Secure Boot with no lockdown= on the command line: %r" % guest.get("lockdown"))
+    p.check(not result.timed_out and result.returncode == 0, "QEMU did not power off by itself")
+    p.raise_if_any()
+
+
+def test_sb_s3_on_overlaps_kernel(trust):
+    """With S3 on, the SMM firmware keeps 0x810000-0x170FFFF as ACPI NVS
+    (for S3 resume): Linux's 16 MiB load address is not RAM pvhboot may use."""
+    t = trust
+    log = os.path.join(H.LOGDIR, "test_trust_sb_s3_on.log")
+    result = qemu.run_ovmf(boot_disk(t, "pinned-s3", t["pinned"], t["conf"]("good")), log,
+                           firmware="4M-snakeoil", more_disks=[t["data"]], s3=True,
+                           timeout=H.BOOT_TIMEOUT, vars_dir=t["w"], stop_on=[SHELL_STARTED])
+    seg = bds_segments(result.lines).get(disk_path(0))
+    assert seg is not None, result.describe()
+    errs = errors(seg)
+    assert len(errs) == 1 and "kernel needs 0x1000000-" in errs[0] and "not free RAM" in errs[0], \
+        "%r\n%s" % (errs, result.describe())
+
+
+# --- runs tpm_a / tpm_b ----------------------------------------------------
+def tpm_run(t, name, cmdline, state):
+    nsh = "\r\n".join(["fs0:", "\\tpm-pcrs.efi",
+                       "\\pvhboot.efi kernel=\\vmlinux initrd=\\initrd.img initrd=\\extra.cpio " + cmdline,
+                       "reset -s", ""])
+    esp = mkdisk(os.path.join(t["w"], name + ".img"), {
+        "/startup.nsh": write(os.path.join(t["w"], name + ".nsh"), nsh),
+        "/tpm-pcrs.efi": os.path.join(H.BUILD, "tests", "tpm-pcrs.efi"), "/pvhboot.efi": t["pvhboot"],
+        "/vmlinux": t["kernel"], "/initrd.img": t["initrd"], "/extra.cpio": t["extra"]},
+        env={"DISK_GUID": DISK_GUID, "PART_GUID": PART_GUID})
+    log = os.path.join(H.LOGDIR, "test_trust_%s.log" % name)
+    return qemu.run_ovmf(esp, log, tpm=qemu.Swtpm(state_dir=state), timeout=H.BOOT_TIMEOUT, vars_dir=t["w"])
+
+
+@pytest.fixture(scope="module")
+def tpm_runs(trust):
+    state = os.path.join(trust["w"], "tpm-state")       # one TPM for both boots
+    a = tpm_run(trust, "tpm_a", trust["cmdline"], state)
+    b = tpm_run(trust, "tpm_b", trust["cmdline_changed"], state)
+    return a, b
+
+
+def test_tpm_pcr_replay(tpm_runs, trust):
+    p = H.Problems(tpm_runs[0])
+    for result, cmdline, label in ((tpm_runs[0], trust["cmdline"], "tpm_a"),
+                                   (tpm_runs[1], trust["cmdline_changed"], "tpm_b")):
+        guest = H.GuestReport(result.text)
+        control = pcrs(result.lines, "tpm-pcrs: ")
+        linux = pcrs(result.lines, "PVHTEST ")
+        p.check(guest.has("init-done") and guest.get("cmdline") == cmdline,
+                "[%s] Linux did not boot with %r: %r" % (label, cmdline, guest.get("cmdline")))
+        p.check(any("measured kernel and initrd into PCR 9, command line into PCR 12" in l
+                    for l in result.lines), "[%s] pvhboot did not say it measured" % label)
+        # docs/security.md: the firmware's event log reaches Linux through EFI only.
+        p.check(guest.get("tpm-event-log") == "no", "[%s] tpm-event-log=%r" % (label, guest.get("tpm-event-log")))
+        if p.check(len(control) == 24 and len(linux) == 24,
+                   "[%s] PCRs: %d from tpm-pcrs.efi, %d from Linux (tpm=%r)"
+                   % (label, len(control), len(linux), guest.get("tpm"))):
+            replay_checks(p, control, linux, trust["kernel"], [trust["initrd"], trust["extra"]], cmdline, label)
+    p.raise_if_any()
+
+
+def test_tpm_cmdline_byte_changes_only_pcr12(tpm_runs):
+    a, b = (pcrs(r.lines, "PVHTEST ") for r in tpm_runs)
+    assert len(a) == 24 and len(b) == 24, "PCRs missing: %d, %d\n%s" % (len(a), len(b), tpm_runs[1].describe())
+    differ = sorted(n for n in a if a[n] != b[n])
+    assert differ == [12], "PCRs that differ between the two boots: %s" % differ
