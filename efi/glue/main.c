@@ -391,7 +391,7 @@ static EFI_STATUS choose_boot_options(EFI_HANDLE image_handle, EFI_LOADED_IMAGE 
                 if (EFI_ERROR(status))
                         return status;
         }
-        if (config.title[0])
+        if (config.title[0] && !from_image)
                 log_info(L"booting \"%a\" from %s", config.title, config_path);
         return EFI_SUCCESS;
 }
