@@ -42,9 +42,16 @@ if [ -n "${ESP_SIZE_MIB:-}" ]; then
 else
     part_mib=$(( (total + total / 5 + MiB - 1) / MiB + 4 ))
 fi
-# FAT32 needs >= 65525 clusters; below ~64 MiB let mformat pick FAT12/16.
+# 4 KiB clusters where the size allows: the firmware's FAT driver walks
+# cluster chains, and under TCG 1 KiB clusters made reads up to twice as slow
+# (bench/results). FAT32 needs >= 65525 clusters (>= 256 MiB of 4 KiB ones);
+# FAT16 with 4 KiB clusters covers 16..256 MiB; below that mformat chooses.
 fat_opt=()
-if [ "$part_mib" -ge 64 ]; then fat_opt=(-F); fi
+if [ "$part_mib" -ge 260 ]; then
+    fat_opt=(-F -c 8)
+elif [ "$part_mib" -ge 17 ]; then
+    fat_opt=(-c 8)
+fi
 
 part_start=$MiB
 part_sectors=$((part_mib * 2048))
