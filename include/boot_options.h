@@ -6,6 +6,8 @@
  *   kernel=PATH      the vmlinux to boot (once)
  *   initrd=PATH      an initrd; repeat to concatenate several, in order
  *   pvhboot.timing   print phase timings (TSC) before and after ExitBootServices
+ *   pvhboot.external a one-file image boots kernel=/initrd= files instead of
+ *                    its own sections (which Secure Boot still requires pinned)
  *   --               everything after it is kernel command line
  *   anything else    kernel command line, in order
  */
@@ -41,6 +43,7 @@ struct boot_options {
         size_t cmdline_wanted;
         int loader_words_ended;                 /* "--" seen */
         int timing;                             /* pvhboot.timing given */
+        int external;                           /* pvhboot.external given */
         /* Config file line each path came from; 0: from the arguments. */
         unsigned kernel_line;
         unsigned initrd_line[BOOT_MAX_INITRDS];

@@ -4,6 +4,7 @@
 static const uint16_t KERNEL_KEY[] = { 'k', 'e', 'r', 'n', 'e', 'l', '=' };
 static const uint16_t INITRD_KEY[] = { 'i', 'n', 'i', 't', 'r', 'd', '=' };
 static const uint16_t TIMING_WORD[] = { 'p', 'v', 'h', 'b', 'o', 'o', 't', '.', 't', 'i', 'm', 'i', 'n', 'g' };
+static const uint16_t EXTERNAL_WORD[] = { 'p', 'v', 'h', 'b', 'o', 'o', 't', '.', 'e', 'x', 't', 'e', 'r', 'n', 'a', 'l' };
 
 size_t u16_len(const uint16_t *s) {
         size_t n = 0;
@@ -106,6 +107,11 @@ static enum boot_options_error add_word(struct boot_options *o, const uint16_t *
                 if (len == sizeof(TIMING_WORD) / sizeof(TIMING_WORD[0]) &&
                     has_prefix(w, len, TIMING_WORD, len)) {
                         o->timing = 1;
+                        return BOOT_OPTIONS_OK;
+                }
+                if (len == sizeof(EXTERNAL_WORD) / sizeof(EXTERNAL_WORD[0]) &&
+                    has_prefix(w, len, EXTERNAL_WORD, len)) {
+                        o->external = 1;
                         return BOOT_OPTIONS_OK;
                 }
                 if (has_prefix(w, len, KERNEL_KEY, sizeof(KERNEL_KEY) / sizeof(KERNEL_KEY[0]))) {
@@ -271,6 +277,7 @@ enum boot_options_error boot_options_merge(struct boot_options *out, const struc
         out->cmdline_len = cmdline_from->cmdline_len;
         out->cmdline_wanted = cmdline_from->cmdline_wanted;
         out->timing = config->timing || args->timing;
+        out->external = args->external;
         return BOOT_OPTIONS_OK;
 }
 

@@ -280,6 +280,12 @@ static EFI_STATUS use_own_image(EFI_LOADED_IMAGE *image) {
         }
         if (!own_section(image, ".linux", &image_kernel, &image_kernel_size))
                 return EFI_SUCCESS;
+        if (options.external && options.kernel[0]) {
+                log_info(L"pvhboot.external: booting the given kernel, not the one in pvhboot's own image");
+                image_kernel = NULL;
+                image_kernel_size = 0;
+                return EFI_SUCCESS;
+        }
 
         from_image = 1;
         if (args.kernel[0] || config.options.kernel[0] || options.nr_initrds)

@@ -62,6 +62,16 @@ static void test_timing_word(void) {
         CHECK_STR(o.cmdline, "pvhboot.timings pvhboot.timin");
 }
 
+static void test_external_word(void) {
+        const char16_t *w[] = { u"pvhboot.external", u"kernel=k", u"quiet" };
+        CHECK_EQ(argv(w, 3), BOOT_OPTIONS_OK);
+        CHECK_EQ(o.external, 1);
+        CHECK_STR(o.cmdline, "quiet");
+        const char16_t *late[] = { u"kernel=k", u"--", u"pvhboot.external" };
+        CHECK_EQ(argv(late, 3), BOOT_OPTIONS_OK);
+        CHECK_EQ(o.external, 0);
+}
+
 static void test_no_arguments(void) {
         CHECK_EQ(argv(NULL, 0), BOOT_OPTIONS_OK);
         CHECK_EQ(o.kernel[0], 0);
@@ -237,6 +247,7 @@ int main(void) {
         RUN(test_shell_argv);
         RUN(test_no_arguments);
         RUN(test_timing_word);
+        RUN(test_external_word);
         RUN(test_double_dash);
         RUN(test_argv_word_with_blank_is_quoted);
         RUN(test_errors);
