@@ -22,6 +22,8 @@ EFI_STATUS pages_alloc_below(UINT64 max_address, UINT64 bytes, EFI_MEMORY_TYPE t
                              EFI_PHYSICAL_ADDRESS *out);
 EFI_STATUS pages_alloc_at(EFI_PHYSICAL_ADDRESS address, UINT64 bytes);
 void pages_free_all(void);
+/* Bytes allocated: claims = 1, the kernel's own destination pages; 0, the rest. */
+UINT64 pages_bytes(int claims);
 /* The allocations that must survive until the kernel runs (for checks). */
 size_t pages_list(struct phys_range *out, size_t cap, int include_claims);
 

@@ -412,7 +412,7 @@ struct boot_state {
          * clear .bss. Runs whose pages pvhboot owns were read in place. */
         struct handoff_copy copies[HANDOFF_MAX_COPIES];
         unsigned nr_copies;
-        uint64_t bytes_in_place, bytes_staged;
+        uint64_t bytes_in_place, bytes_staged, staging_allocated;
         /* The reads that load the kernel, done in file order so that the
          * whole file can be hashed in the same pass. */
         struct kernel_read {
@@ -574,6 +574,7 @@ static EFI_STATUS load_kernel(void) {
                                                                 kernel_name, len, i);
                                 S.copies[S.nr_copies++] = (struct handoff_copy){
                                         .dst = (uint32_t)dst, .src = (uint32_t)staging, .len = (uint32_t)len };
+                                S.staging_allocated += (len + EFI_PAGE_SIZE - 1) & ~(UINT64)(EFI_PAGE_SIZE - 1);
                                 buf = (void *)(UINTN)staging;
                                 S.bytes_staged += len;
                         }
@@ -938,6 +939,14 @@ parsed:
         if (EFI_ERROR(status))
                 goto free_pages;
         timing_mark("prepared", 0);
+        if (timing_enabled)
+                /* What pvhboot needs beyond the kernel's own pages and the
+                 * initrd: staging (where the firmware holds the kernel's
+                 * pages), and its own blocks (start_info, handoff, maps). */
+                log_info(L"memory: staging %ld, own %ld bytes, image %ld bytes",
+                         S.staging_allocated,
+                         pages_bytes(0) - S.staging_allocated - ((S.initrd_size + EFI_PAGE_SIZE - 1) & ~(UINT64)(EFI_PAGE_SIZE - 1)),
+                         image->ImageSize);
         timing_print();
 
         log_info(L"command line: %a", options.cmdline);

@@ -59,3 +59,11 @@ size_t pages_list(struct phys_range *out, size_t cap, int include_claims) {
         }
         return n;
 }
+
+UINT64 pages_bytes(int claims) {
+        UINT64 total = 0;
+        for (size_t i = 0; i < nr_allocations; i++)
+                if (allocations[i].claim == claims)
+                        total += allocations[i].pages * EFI_PAGE_SIZE;
+        return total;
+}
