@@ -25,11 +25,7 @@ case ${1:-} in
 esac
 
 param() {       # param KEY: the value of KEY= in demo.params
-    local k v
-    while IFS='=' read -r k v; do
-        [ "$k" = "$1" ] && { printf '%s\n' "$v"; return 0; }
-    done < "$PARAMS"
-    die "$PARAMS: no $1="
+    kv_get "$PARAMS" "$1"
 }
 
 need_tools "$PY:python3" "$(param source_4M):ovmf" "$(param source_2M):ovmf"

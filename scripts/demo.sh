@@ -37,11 +37,7 @@ need_tools qemu-system-x86_64:qemu-system-x86 "$OVMF_CODE:ovmf" /usr/bin/python3
 mkdir -p "$DEMO"
 
 param() {       # param KEY: the value of KEY= in demo.params
-    local k v
-    while IFS='=' read -r k v; do
-        [ "$k" = "$1" ] && { printf '%s\n' "$v"; return 0; }
-    done < "$PARAMS"
-    die "$PARAMS: no $1="
+    kv_get "$PARAMS" "$1"
 }
 
 "$HERE/fetch-kernel.sh" "$BUILD/kernel"

@@ -42,3 +42,12 @@ install_packages() {
     as_root env DEBIAN_FRONTEND=noninteractive \
         apt-get install -y -q --no-install-recommends "$@" >&2
 }
+
+# kv_get FILE KEY  -- the value of KEY= in a file of key=value lines.
+kv_get() {
+    local k v
+    while IFS='=' read -r k v; do
+        [ "$k" = "$2" ] && { printf '%s\n' "$v"; return 0; }
+    done < "$1"
+    die "$1: no $2="
+}
