@@ -517,6 +517,12 @@ static EFI_STATUS read_kernel(void) {
         return EFI_SUCCESS;
 }
 
+/* More runs than the handoff's copy list (or the read list) can hold. */
+static EFI_STATUS too_fragmented(void) {
+        return log_error_status(EFI_OUT_OF_RESOURCES, L"%s: memory at the kernel's addresses is in more than %d pieces",
+                                kernel_name, HANDOFF_MAX_COPIES);
+}
+
 /* Claim the parts of the kernel's destination that are free now, so that
  * nothing we allocate later lands there, and read each segment straight into
  * place when all of its pages are ours; otherwise into a staging buffer that
@@ -564,9 +570,7 @@ static EFI_STATUS load_kernel(void) {
                         } else {
                                 EFI_PHYSICAL_ADDRESS staging;
                                 if (S.nr_copies == HANDOFF_MAX_COPIES)
-                                        return log_error_status(EFI_OUT_OF_RESOURCES,
-                                                                L"%s: memory at the kernel's addresses is in more than %d pieces",
-                                                                kernel_name, HANDOFF_MAX_COPIES);
+                                        return too_fragmented();
                                 status = pages_alloc_below(BELOW_4G, len, EfiLoaderData, &staging);
                                 if (EFI_ERROR(status))
                                         return log_error_status(status,
@@ -579,9 +583,7 @@ static EFI_STATUS load_kernel(void) {
                                 S.bytes_staged += len;
                         }
                         if (S.nr_reads == sizeof(S.reads) / sizeof(S.reads[0]))
-                                return log_error_status(EFI_OUT_OF_RESOURCES,
-                                                        L"%s: memory at the kernel's addresses is in more than %d pieces",
-                                                        kernel_name, HANDOFF_MAX_COPIES);
+                                return too_fragmented();
                         S.reads[S.nr_reads++] = (struct kernel_read){ seg->file_offset + pos, len, buf };
                         pos += len;
                 }
@@ -589,9 +591,7 @@ static EFI_STATUS load_kernel(void) {
                  * firmware's until ExitBootServices. */
                 if (seg->mem_size > seg->file_size) {
                         if (S.nr_copies == HANDOFF_MAX_COPIES)
-                                return log_error_status(EFI_OUT_OF_RESOURCES,
-                                                        L"%s: memory at the kernel's addresses is in more than %d pieces",
-                                                        kernel_name, HANDOFF_MAX_COPIES);
+                                return too_fragmented();
                         S.copies[S.nr_copies++] = (struct handoff_copy){
                                 .dst = (uint32_t)(seg->paddr + seg->file_size),
                                 .src = (uint32_t)(seg->paddr + seg->file_size),

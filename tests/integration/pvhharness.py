@@ -60,6 +60,20 @@ def output_before_marker(lines, case):
     return None
 
 
+def check_error_case(p, lines, case, expect):
+    """A shell-run case (command, `echo PVHRC-<case> %lasterror%`,
+    `echo PVHMARK-<case>`): exactly one `pvhboot: error:` line, containing
+    expect, a non-zero status, and the marker (the shell went on)."""
+    seg = output_before_marker(lines, case)
+    if not p.check(seg is not None, "[%s] no PVHMARK-%s: the shell did not go on" % (case, case)):
+        return
+    errors = [l for l in seg if l.startswith("pvhboot: error: ")]
+    p.check(len(errors) == 1 and expect in errors[0], "[%s] expected one error with %r, got %r"
+            % (case, expect, errors))
+    rc = [l for l in seg if l.startswith("PVHRC-%s " % case)]
+    p.check(rc and rc[0].split()[1] not in ("0", "0x0"), "[%s] status %r is not an error" % (case, rc))
+
+
 _PVHTEST_RE = re.compile(r"PVHTEST ([^=\s]+)(?:=(.*))?$")
 
 

@@ -10,7 +10,6 @@ Two QEMU runs:
   arguments override, which boots.
 """
 import os
-import re
 import secrets
 
 import pytest
@@ -109,13 +108,7 @@ def shell_run(kernel, pvhboot_efi, tmp_path_factory):
 def test_bad_config(shell_run, case, text, expect):
     result = shell_run[0]
     p = H.Problems(result)
-    seg = H.output_before_marker(result.lines, case)
-    if p.check(seg is not None, "[%s] no PVHMARK-%s: the shell did not go on" % (case, case)):
-        errors = [l for l in seg if l.startswith("pvhboot: error: ")]
-        p.check(len(errors) == 1, "[%s] expected one error line, got %r" % (case, errors))
-        p.check(any(expect in l for l in errors), "[%s] no error containing %r: %r" % (case, expect, errors))
-        rc = [l for l in seg if l.startswith("PVHRC-%s " % case)]
-        p.check(rc and rc[0].split()[1] not in ("0x0", "0"), "[%s] status %r is not an error" % (case, rc))
+    H.check_error_case(p, result.lines, case, expect)
     p.raise_if_any()
 
 

@@ -73,13 +73,7 @@ def run(kernel, pvhboot_efi, tmp_path_factory):
 def test_volume_errors(run, case, expect):
     result = run[0]
     p = H.Problems(result)
-    seg = H.output_before_marker(result.lines, case)
-    if p.check(seg is not None, "[%s] no PVHMARK-%s: the shell did not go on" % (case, case)):
-        errors = [l for l in seg if l.startswith("pvhboot: error: ")]
-        p.check(len(errors) == 1 and expect in errors[0], "[%s] expected one error with %r, got %r"
-                % (case, expect, errors))
-        rc = [l for l in seg if l.startswith("PVHRC-%s " % case)]
-        p.check(rc and rc[0].split()[1] not in ("0", "0x0"), "[%s] status %r is not an error" % (case, rc))
+    H.check_error_case(p, result.lines, case, expect)
     p.raise_if_any()
 
 
