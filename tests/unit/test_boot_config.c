@@ -8,17 +8,6 @@
 static struct boot_config cfg;
 static unsigned line;
 
-static const char *a(const uint16_t *s) {
-        static char buf[4][512];
-        static int k;
-        char *b = buf[k++ % 4];
-        size_t i = 0;
-        for (; s[i] && i < 511; i++)
-                b[i] = s[i] < 0x80 ? (char)s[i] : '?';
-        b[i] = 0;
-        return b;
-}
-
 static enum config_error parse(const char *text) {
         return config_parse(text, strlen(text), &cfg, &line);
 }
@@ -35,10 +24,10 @@ static void test_full_entry(void) {
                        "options\tquiet\n"),
                  CONFIG_OK);
         CHECK_STR(cfg.title, "Debian (PVH)");
-        CHECK_STR(a(cfg.options.kernel), "/boot/vmlinux");
+        CHECK_STR(tl_ascii(cfg.options.kernel), "/boot/vmlinux");
         CHECK_EQ(cfg.options.kernel_line, 4);
         CHECK_EQ(cfg.options.nr_initrds, 2);
-        CHECK_STR(a(cfg.options.initrd[1]), "extra.cpio");
+        CHECK_STR(tl_ascii(cfg.options.initrd[1]), "extra.cpio");
         CHECK_EQ(cfg.options.initrd_line[0], 5);
         CHECK_EQ(cfg.options.initrd_line[1], 8);
         CHECK_STR(cfg.options.cmdline, "console=ttyS0   root=/dev/vda1 quiet");
@@ -47,10 +36,10 @@ static void test_full_entry(void) {
 
 static void test_crlf_bom_kernel_alias(void) {
         CHECK_EQ(parse("\xEF\xBB\xBFkernel \\vmlinux\r\noptions a=1\r\n"), CONFIG_OK);
-        CHECK_STR(a(cfg.options.kernel), "\\vmlinux");
+        CHECK_STR(tl_ascii(cfg.options.kernel), "\\vmlinux");
         CHECK_STR(cfg.options.cmdline, "a=1");
         CHECK_EQ(parse("linux x"), CONFIG_OK); /* no final newline */
-        CHECK_STR(a(cfg.options.kernel), "x");
+        CHECK_STR(tl_ascii(cfg.options.kernel), "x");
         CHECK_EQ(parse(""), CONFIG_OK);
         CHECK_EQ(cfg.options.kernel[0], 0);
 }
@@ -140,7 +129,7 @@ static void test_merge_with_arguments(void) {
         /* No arguments: the config as it is. */
         boot_options_init(&args);
         CHECK_EQ(boot_options_merge(&out, &cfg.options, &args), BOOT_OPTIONS_OK);
-        CHECK_STR(a(out.kernel), "/vmlinux");
+        CHECK_STR(tl_ascii(out.kernel), "/vmlinux");
         CHECK_EQ(out.kernel_line, 1);
         CHECK_STR(out.cmdline, "quiet");
         CHECK_EQ(out.nr_initrds, 1);
@@ -148,11 +137,11 @@ static void test_merge_with_arguments(void) {
         /* Arguments add initrds and replace the options. */
         CHECK_EQ(boot_options_add_argv(&args, (const uint16_t *const *)w, 3), BOOT_OPTIONS_OK);
         CHECK_EQ(boot_options_merge(&out, &cfg.options, &args), BOOT_OPTIONS_OK);
-        CHECK_STR(a(out.kernel), "/vmlinux");
+        CHECK_STR(tl_ascii(out.kernel), "/vmlinux");
         CHECK_EQ(out.nr_initrds, 2);
-        CHECK_STR(a(out.initrd[0]), "/a.img");
+        CHECK_STR(tl_ascii(out.initrd[0]), "/a.img");
         CHECK_EQ(out.initrd_line[0], 2);
-        CHECK_STR(a(out.initrd[1]), "late.img");
+        CHECK_STR(tl_ascii(out.initrd[1]), "late.img");
         CHECK_EQ(out.initrd_line[1], 0);
         CHECK_STR(out.cmdline, "console=ttyS0 debug");
 
@@ -161,7 +150,7 @@ static void test_merge_with_arguments(void) {
         boot_options_init(&args);
         CHECK_EQ(boot_options_add_argv(&args, (const uint16_t *const *)k, 1), BOOT_OPTIONS_OK);
         CHECK_EQ(boot_options_merge(&out, &cfg.options, &args), BOOT_OPTIONS_OK);
-        CHECK_STR(a(out.kernel), "\\other");
+        CHECK_STR(tl_ascii(out.kernel), "\\other");
         CHECK_EQ(out.kernel_line, 0);
         CHECK_STR(out.cmdline, "quiet");
 

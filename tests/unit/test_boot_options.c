@@ -8,18 +8,6 @@
 
 static struct boot_options o;
 
-/* UTF-16 to ASCII for comparisons (tests only use ASCII paths). */
-static const char *a(const uint16_t *s) {
-        static char buf[4][512];
-        static int k;
-        char *b = buf[k++ % 4];
-        size_t i = 0;
-        for (; s[i] && i < 511; i++)
-                b[i] = (char)s[i];
-        b[i] = 0;
-        return b;
-}
-
 static enum boot_options_error argv(const char16_t *const *words, size_t n) {
         boot_options_init(&o);
         return boot_options_add_argv(&o, (const uint16_t *const *)words, n);
@@ -36,10 +24,10 @@ static void test_shell_argv(void) {
         const char16_t *w[] = { u"kernel=\\vmlinux", u"initrd=\\a.img", u"console=ttyS0",
                                 u"initrd=b.img", u"quiet", u"root=/dev/vda" };
         CHECK_EQ(argv(w, 6), BOOT_OPTIONS_OK);
-        CHECK_STR(a(o.kernel), "\\vmlinux");
+        CHECK_STR(tl_ascii(o.kernel), "\\vmlinux");
         CHECK_EQ(o.nr_initrds, 2);
-        CHECK_STR(a(o.initrd[0]), "\\a.img");
-        CHECK_STR(a(o.initrd[1]), "b.img");
+        CHECK_STR(tl_ascii(o.initrd[0]), "\\a.img");
+        CHECK_STR(tl_ascii(o.initrd[1]), "b.img");
         CHECK_STR(o.cmdline, "console=ttyS0 quiet root=/dev/vda");
         CHECK_EQ(o.cmdline_len, strlen(o.cmdline));
 }
@@ -81,7 +69,7 @@ static void test_no_arguments(void) {
 static void test_double_dash(void) {
         const char16_t *w[] = { u"kernel=k", u"--", u"initrd=x", u"kernel=y", u"--", u"z" };
         CHECK_EQ(argv(w, 6), BOOT_OPTIONS_OK);
-        CHECK_STR(a(o.kernel), "k");
+        CHECK_STR(tl_ascii(o.kernel), "k");
         CHECK_EQ(o.nr_initrds, 0);
         CHECK_STR(o.cmdline, "initrd=x kernel=y -- z");
 }
@@ -145,13 +133,13 @@ static void test_utf8(void) {
 
 static void test_load_options(void) {
         CHECK_EQ(LOPT(u"  kernel=\\vmlinux\tinitrd=/boot/i.img   console=ttyS0  foo=\"a  b\" "), BOOT_OPTIONS_OK);
-        CHECK_STR(a(o.kernel), "\\vmlinux");
+        CHECK_STR(tl_ascii(o.kernel), "\\vmlinux");
         CHECK_EQ(o.nr_initrds, 1);
-        CHECK_STR(a(o.initrd[0]), "/boot/i.img");
+        CHECK_STR(tl_ascii(o.initrd[0]), "/boot/i.img");
         CHECK_STR(o.cmdline, "console=ttyS0 foo=\"a  b\"");
 
         CHECK_EQ(LOPT(u"kernel=\"\\my dir\\vmlinux\" quiet"), BOOT_OPTIONS_OK);
-        CHECK_STR(a(o.kernel), "\\my dir\\vmlinux");
+        CHECK_STR(tl_ascii(o.kernel), "\\my dir\\vmlinux");
         CHECK_STR(o.cmdline, "quiet");
 
         CHECK_EQ(LOPT(u"kernel=k foo=\"a b"), BOOT_OPTIONS_ERR_UNTERMINATED_QUOTE);
@@ -197,19 +185,19 @@ static void test_path_resolve(void) {
         uint16_t out[BOOT_PATH_MAX];
         const uint16_t *dir = u"\\EFI\\pvhboot";
         CHECK_EQ(path_resolve(dir, u"vmlinux", out, BOOT_PATH_MAX), 0);
-        CHECK_STR(a(out), "\\EFI\\pvhboot\\vmlinux");
+        CHECK_STR(tl_ascii(out), "\\EFI\\pvhboot\\vmlinux");
         CHECK_EQ(path_resolve(dir, u"\\vmlinux", out, BOOT_PATH_MAX), 0);
-        CHECK_STR(a(out), "\\vmlinux");
+        CHECK_STR(tl_ascii(out), "\\vmlinux");
         CHECK_EQ(path_resolve(dir, u"/boot/vmlinux", out, BOOT_PATH_MAX), 0);
-        CHECK_STR(a(out), "\\boot\\vmlinux");
+        CHECK_STR(tl_ascii(out), "\\boot\\vmlinux");
         CHECK_EQ(path_resolve(dir, u"../linux/./vmlinux", out, BOOT_PATH_MAX), 0);
-        CHECK_STR(a(out), "\\EFI\\linux\\vmlinux");
+        CHECK_STR(tl_ascii(out), "\\EFI\\linux\\vmlinux");
         CHECK_EQ(path_resolve(dir, u"..\\..\\..\\..\\x", out, BOOT_PATH_MAX), 0);
-        CHECK_STR(a(out), "\\x");
+        CHECK_STR(tl_ascii(out), "\\x");
         CHECK_EQ(path_resolve(dir, u"a//b\\\\c/", out, BOOT_PATH_MAX), 0);
-        CHECK_STR(a(out), "\\EFI\\pvhboot\\a\\b\\c");
+        CHECK_STR(tl_ascii(out), "\\EFI\\pvhboot\\a\\b\\c");
         CHECK_EQ(path_resolve(u"\\", u"k", out, BOOT_PATH_MAX), 0);
-        CHECK_STR(a(out), "\\k");
+        CHECK_STR(tl_ascii(out), "\\k");
         CHECK_EQ(path_resolve(dir, u"vmlinux", out, 21), 0);
         CHECK_EQ(path_resolve(dir, u"vmlinux", out, 20), -1);
 }
@@ -217,11 +205,11 @@ static void test_path_resolve(void) {
 static void test_path_parent(void) {
         uint16_t out[BOOT_PATH_MAX];
         CHECK_EQ(path_parent(u"\\EFI\\BOOT\\BOOTX64.EFI", out, BOOT_PATH_MAX), 0);
-        CHECK_STR(a(out), "\\EFI\\BOOT");
+        CHECK_STR(tl_ascii(out), "\\EFI\\BOOT");
         CHECK_EQ(path_parent(u"\\pvhboot.efi", out, BOOT_PATH_MAX), 0);
-        CHECK_STR(a(out), "\\");
+        CHECK_STR(tl_ascii(out), "\\");
         CHECK_EQ(path_parent(u"", out, BOOT_PATH_MAX), 0);
-        CHECK_STR(a(out), "\\");
+        CHECK_STR(tl_ascii(out), "\\");
 }
 
 /* QEMU's -append arrives NUL-terminated; a file may end in a newline. */

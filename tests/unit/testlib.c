@@ -33,3 +33,14 @@ int tl_summary(const char *suite) {
         printf("%s: %d passed, %d failed\n", suite, tl_passed, tl_failed);
         return tl_failed ? 1 : 0;
 }
+
+const char *tl_ascii(const uint16_t *s) {
+        static char buf[4][512];
+        static int k;
+        char *b = buf[k++ % 4];
+        size_t i = 0;
+        for (; s[i] && i < 511; i++)
+                b[i] = s[i] < 0x80 ? (char)s[i] : '?';
+        b[i] = 0;
+        return b;
+}
