@@ -21,7 +21,7 @@ EFI_LDS  := $(EFI_LIB)/elf_x86_64_efi.lds
 WARN := -Wall -Wextra -Werror
 CORE_SRCS := efi/core/elf_kernel.c efi/core/pvh_memmap.c efi/core/boot_options.c \
              efi/core/boot_config.c efi/core/qemu_kernel.c efi/core/volume_spec.c \
-             efi/core/sha256.c efi/core/pe_image.c efi/core/layout.c
+             efi/core/sha256.c efi/core/pe_image.c efi/core/layout.c efi/core/fw_cfg.c
 GLUE_SRCS := efi/glue/main.c efi/glue/console.c efi/glue/pages.c efi/glue/memmap.c \
              efi/glue/file.c efi/glue/acpi.c efi/glue/qemu_loader.c efi/glue/volumes.c \
              efi/glue/timing.c efi/glue/trust.c
@@ -131,7 +131,7 @@ clean:
 	rm -rf $(BUILD)
 
 # --- libFuzzer targets for the core parsers --------------------------------
-FUZZ_TARGETS := elf_kernel pvh_memmap boot_options pe_image
+FUZZ_TARGETS := elf_kernel pvh_memmap boot_options pe_image fw_cfg
 FUZZ_SECONDS ?= 60
 FUZZ_CFLAGS := -g -O1 $(WARN) -Iinclude -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=all

@@ -2,7 +2,7 @@
 """Write the seed corpus for the fuzz targets into tests/fuzz/corpus/.
 
 Seeds are small, valid inputs from which libFuzzer mutates: a PVH ELF64 and
-ELF32, an OVMF-like EFI memory map, a few LoadOptions strings.
+ELF32, an OVMF-like EFI memory map, a few LoadOptions strings, a PE with .pvhpins, fw_cfg file directories.
 """
 import os
 import struct
@@ -76,11 +76,20 @@ def pe_with_pins():
     return bytes(img)
 
 
+def fw_cfg_dir(names):
+    out = struct.pack(">I", len(names))
+    for i, name in enumerate(names):
+        out += struct.pack(">IHH56s", 0x1000 * (i + 1), 0x20 + i, 0, name.encode())
+    return out
+
+
 SEEDS = {
     "elf_kernel": {"elf64": elf64(), "elf64-quad-note": elf64(8), "elf32": elf32()},
     "pvh_memmap": {"ovmf-like": memmap(48), "plain": memmap(40)},
     "pe_image": {"pe-with-pins": pe_with_pins(),
                  "pins-text": b"kernel " + b"01" * 32 + b"\ninitrd " + b"02" * 32 + b"\n"},
+    "fw_cfg": {"qemu-like": fw_cfg_dir(["bootorder", "etc/acpi/tables", "etc/e820", "opt/org.pvhboot/kernel"]),
+               "empty": struct.pack(">I", 0)},
     "boot_options": {
         "basic": utf16("kernel=\\vmlinux initrd=\\initrd.img console=ttyS0\0"),
         "quotes": utf16('kernel="\\my dir\\vmlinux" -- initrd=x foo="a b" ..\\..\\x'),
