@@ -24,7 +24,7 @@ CORE_SRCS := efi/core/elf_kernel.c efi/core/pvh_memmap.c efi/core/boot_options.c
              efi/core/sha256.c efi/core/pe_image.c efi/core/layout.c efi/core/fw_cfg.c
 GLUE_SRCS := efi/glue/main.c efi/glue/console.c efi/glue/pages.c efi/glue/memmap.c \
              efi/glue/file.c efi/glue/acpi.c efi/glue/qemu_loader.c efi/glue/volumes.c \
-             efi/glue/timing.c efi/glue/trust.c
+             efi/glue/timing.c efi/glue/trust.c efi/glue/fw_cfg.c
 HANDOFF_SRCS := efi/handoff/handoff.S
 
 # --- the EFI application -------------------------------------------------

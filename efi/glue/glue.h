@@ -60,6 +60,13 @@ void file_close(struct efi_file *f);
  * -kernel, -initrd, -append), or NULL when QEMU was given no -kernel. */
 EFI_FILE_HANDLE qemu_loader_open_root(void);
 
+/* fw_cfg.c: QEMU's fw_cfg device (call only where it is known to exist).
+ * Non-zero if it answers with its signature and offers DMA. */
+int fw_cfg_has_dma(void);
+/* A file of its directory: EFI_NOT_FOUND, EFI_UNSUPPORTED (no DMA). */
+EFI_STATUS fw_cfg_find_file(const char *name, UINT16 *select, UINT32 *size);
+EFI_STATUS fw_cfg_read(UINT16 select, UINT64 offset, void *buf, UINT64 len);
+
 /* volumes.c: the root of the volume that spec names (LABEL=, GUID=), or,
  * for VOLUME_ANY, of the first volume other than skip that has path. *where
  * gets the volume's device path as text (pool memory, may be NULL). */

@@ -12,6 +12,7 @@
 #include "boot_config.h"
 #include "boot_options.h"
 #include "elf_kernel.h"
+#include "fw_cfg.h"
 #include "handoff.h"
 #include "layout.h"
 #include "pvh_memmap.h"
@@ -149,6 +150,12 @@ static void make_name(CHAR16 *name, unsigned line, const CHAR16 *path) {
  * Everything then comes from QEMU's kernel loader file system; the command
  * line from -append unless the arguments or the config gave one. */
 static int from_qemu_loader;
+
+/* QEMU's -kernel was a PVH ELF, which QEMU passes only in part: the same
+ * vmlinux is read from the fw_cfg file opt/org.pvhboot/kernel instead. */
+static int from_fw_cfg;
+static UINT16 fw_cfg_kernel_select;
+static UINT32 fw_cfg_kernel_size;
 
 /* A PVH one-file image: pvhboot's own .linux/.initrd/.cmdline sections. */
 static const UINT8 *image_kernel, *image_initrd;
@@ -443,17 +450,24 @@ static EFI_STATUS check_kernel_destinations(const void *map, UINTN map_size, UIN
 }
 
 static UINT64 kernel_size(void) {
-        return from_image ? image_kernel_size : S.kernel_file.size;
+        if (from_image)
+                return image_kernel_size;
+        return from_fw_cfg ? fw_cfg_kernel_size : S.kernel_file.size;
 }
 
+/* The kernel's bytes, wherever they come from: a file, pvhboot's own
+ * .linux section, or fw_cfg. */
 static EFI_STATUS kernel_source_read(UINT64 offset, void *buf, UINT64 len) {
-        if (from_image) {
-                if (offset > image_kernel_size || len > image_kernel_size - offset)
-                        return EFI_END_OF_FILE;
-                CopyMem(buf, image_kernel + offset, len);
-                return EFI_SUCCESS;
-        }
-        return file_read_at(&S.kernel_file, offset, buf, len);
+        UINT64 size = kernel_size();
+
+        if (!from_image && !from_fw_cfg)
+                return file_read_at(&S.kernel_file, offset, buf, len);
+        if (offset > size || len > size - offset)
+                return EFI_END_OF_FILE;
+        if (from_fw_cfg)
+                return fw_cfg_read(fw_cfg_kernel_select, offset, buf, len);
+        CopyMem(buf, image_kernel + offset, len);
+        return EFI_SUCCESS;
 }
 
 /* Bytes of the kernel file that no segment loads, hashed through a bounce
@@ -469,7 +483,7 @@ static EFI_STATUS hash_gap(struct sha256 *h, UINT64 from, UINT64 to, UINT8 **bou
                 return EFI_OUT_OF_RESOURCES;
         while (from < to) {
                 UINT64 n = to - from < BOUNCE_SIZE ? to - from : BOUNCE_SIZE;
-                EFI_STATUS status = file_read_at(&S.kernel_file, from, *bounce, n);
+                EFI_STATUS status = kernel_source_read(from, *bounce, n);
                 if (EFI_ERROR(status))
                         return status;
                 sha256_update(h, *bounce, n);
@@ -785,7 +799,7 @@ static EFI_STATUS exit_boot_services(EFI_HANDLE image_handle) {
         return status;
 }
 
-static int image_read(void *ctx, uint64_t off, void *buf, size_t len) {
+static int source_read(void *ctx, uint64_t off, void *buf, size_t len) {
         (void)ctx;
         return EFI_ERROR(kernel_source_read(off, buf, len)) ? -1 : 0;
 }
@@ -810,6 +824,79 @@ static EFI_STATUS measure(void) {
                 return log_error_status(status, L"TPM: measuring what pvhboot loaded failed: %r", status);
         log_info(L"measured kernel and initrd into PCR 9, command line into PCR 12");
         return EFI_SUCCESS;
+}
+
+/*
+ * QEMU keeps a PVH ELF given with -kernel for its own loader and hands the
+ * firmware only its headers (see qemu_kernel.h). The same vmlinux, given to
+ * QEMU also as the fw_cfg file opt/org.pvhboot/kernel, is booted instead;
+ * when QEMU's blob shows the ELF headers, they must be the file's.
+ */
+static EFI_STATUS use_fw_cfg_kernel(void) {
+        static const CHAR16 fw_name[] = L"fw_cfg " FW_CFG_PVHBOOT_KERNEL;
+        int headers_only = qemu_kernel_is_pvh_headers_only(kernel_read, &S.kernel_file, S.kernel_file.size);
+        UINT8 *ours = NULL, *theirs = NULL;
+        EFI_STATUS status;
+
+        status = fw_cfg_find_file(FW_CFG_PVHBOOT_KERNEL, &fw_cfg_kernel_select, &fw_cfg_kernel_size);
+        if ((status == EFI_NOT_FOUND || status == EFI_UNSUPPORTED) && !headers_only)
+                return EFI_SUCCESS;     /* QEMU's -kernel file is all there is */
+        if (status == EFI_NOT_FOUND)
+                return log_error_status(EFI_LOAD_ERROR,
+                                        L"%s: QEMU passed only the ELF headers of this PVH kernel to the firmware "
+                                        L"(it keeps -kernel ELF images for its own PVH loader); give QEMU the same "
+                                        L"vmlinux also as -fw_cfg name=" FW_CFG_PVHBOOT_KERNEL L",file=vmlinux, "
+                                        L"or put it on a disk and use kernel= or pvhboot.conf", kernel_name);
+        if (status == EFI_UNSUPPORTED)
+                return log_error_status(EFI_UNSUPPORTED,
+                                        L"%s: QEMU passed only the ELF headers of this PVH kernel, and its fw_cfg has no "
+                                        L"DMA interface to read " FW_CFG_PVHBOOT_KERNEL L" (QEMU 2.9 or later has)",
+                                        kernel_name);
+        if (EFI_ERROR(status))
+                return log_error_status(status, L"fw_cfg: cannot read QEMU's file directory: %r", status);
+
+        if (headers_only) {
+                ours = AllocatePool(QEMU_KERNEL_SETUP_SIZE);
+                theirs = AllocatePool(QEMU_KERNEL_SETUP_SIZE);
+                if (!ours || !theirs) {
+                        status = log_error_status(EFI_OUT_OF_RESOURCES, L"%s: out of memory", fw_name);
+                        goto free_buffers;
+                }
+                ZeroMem(ours, QEMU_KERNEL_SETUP_SIZE);
+                status = fw_cfg_read(fw_cfg_kernel_select, 0, ours,
+                                     fw_cfg_kernel_size < QEMU_KERNEL_SETUP_SIZE ? fw_cfg_kernel_size
+                                                                                 : QEMU_KERNEL_SETUP_SIZE);
+                if (EFI_ERROR(status)) {
+                        status = log_error_status(status, L"%s: read failed: %r", fw_name, status);
+                        goto free_buffers;
+                }
+                status = file_read_at(&S.kernel_file, 0, theirs, QEMU_KERNEL_SETUP_SIZE);
+                if (EFI_ERROR(status)) {
+                        status = log_error_status(status, L"%s: read failed: %r", kernel_name, status);
+                        goto free_buffers;
+                }
+                if (!qemu_kernel_same_headers(theirs, ours, QEMU_KERNEL_SETUP_SIZE)) {
+                        status = log_error_status(EFI_LOAD_ERROR,
+                                                  L"%s: not the vmlinux given with -kernel (their ELF headers differ); "
+                                                  L"give QEMU the same file for both", fw_name);
+                        goto free_buffers;
+                }
+                log_info(L"QEMU's -kernel is a PVH ELF that QEMU passes only in part; booting the same file from %s",
+                         fw_name);
+        } else {
+                log_info(L"booting %s instead of QEMU's -kernel", fw_name);
+        }
+        from_fw_cfg = 1;
+        file_close(&S.kernel_file);
+        CopyMem(kernel_path, fw_name, sizeof(fw_name));
+        make_name(kernel_name, 0, kernel_path);
+
+free_buffers:
+        if (ours)
+                FreePool(ours);
+        if (theirs)
+                FreePool(theirs);
+        return status;
 }
 
 /* Debian's gnu-efi crt0 (_start) calls efi_main with the System V ABI
@@ -849,7 +936,7 @@ EFI_STATUS efi_main(EFI_HANDLE image_handle, EFI_SYSTEM_TABLE *system_table) {
         S.hash_kernel = pins.have_kernel || tpm_present();
 
         if (from_image) {
-                elf_err = elf_kernel_parse(image_read, NULL, image_kernel_size, &S.kernel);
+                elf_err = elf_kernel_parse(source_read, NULL, image_kernel_size, &S.kernel);
                 if (elf_err != ELF_KERNEL_OK) {
                         status = log_error_status(EFI_LOAD_ERROR, L"%s: %a", kernel_name, elf_kernel_strerror(elf_err));
                         goto close_root;
@@ -859,17 +946,16 @@ EFI_STATUS efi_main(EFI_HANDLE image_handle, EFI_SYSTEM_TABLE *system_table) {
         status = file_open(kernel_root, kernel_path, kernel_name, &S.kernel_file);
         if (EFI_ERROR(status))
                 goto close_root;
-        /* QEMU 7.2 hands the firmware the first 8 KiB of a PVH ELF and
-         * zeros for the rest: it loads such kernels itself, for SeaBIOS's
-         * pvh.bin. Say so rather than report a broken ELF. */
-        if (from_qemu_loader && qemu_kernel_is_pvh_headers_only(kernel_read, &S.kernel_file, S.kernel_file.size)) {
-                status = log_error_status(EFI_LOAD_ERROR,
-                                          L"%s: QEMU passed only the ELF headers of this PVH kernel to the firmware "
-                                          L"(it keeps -kernel ELF images for its own PVH loader); put the vmlinux on "
-                                          L"a disk and use kernel= or pvhboot.conf", kernel_name);
-                goto close_kernel;
+        /* QEMU hands the firmware the first 8 KiB of a PVH ELF and zeros
+         * for the rest: it loads such kernels itself, for SeaBIOS's
+         * pvh.bin. The same file from fw_cfg, or a clear error. */
+        if (from_qemu_loader) {
+                status = use_fw_cfg_kernel();
+                if (EFI_ERROR(status))
+                        goto close_kernel;
         }
-        elf_err = elf_kernel_parse(kernel_read, &S.kernel_file, S.kernel_file.size, &S.kernel);
+        elf_err = from_fw_cfg ? elf_kernel_parse(source_read, NULL, kernel_size(), &S.kernel)
+                              : elf_kernel_parse(kernel_read, &S.kernel_file, S.kernel_file.size, &S.kernel);
         if (elf_err != ELF_KERNEL_OK) {
                 status = log_error_status(EFI_LOAD_ERROR, L"%s: %a", kernel_name, elf_kernel_strerror(elf_err));
                 goto close_kernel;

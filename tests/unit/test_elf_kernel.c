@@ -358,6 +358,44 @@ static void test_qemu_headers_only_layout(void) {
         CHECK(!qemu_kernel_is_pvh_headers_only(big_read, &g, g.len));
 }
 
+/* The ELF header and program headers of QEMU's blob against a file's start:
+ * equal when the file is the same, whatever follows the table. */
+static void test_qemu_same_headers(void) {
+        static struct image im, other;
+        static unsigned char blob[QEMU_KERNEL_SETUP_SIZE], file[QEMU_KERNEL_SETUP_SIZE];
+        size_t span;
+
+        build64(&im);
+        memcpy(blob, im.b, QEMU_KERNEL_SETUP_SIZE);
+        memcpy(file, im.b, QEMU_KERNEL_SETUP_SIZE);
+        span = qemu_kernel_header_span(blob, sizeof(blob));
+        CHECK_EQ(span, sizeof(Elf64_Ehdr) + 3 * sizeof(Elf64_Phdr));
+        CHECK(qemu_kernel_same_headers(blob, file, sizeof(blob)));
+        /* QEMU's stack garbage after the table does not matter ... */
+        memset(blob + span, 0x9d, sizeof(blob) - span);
+        CHECK(qemu_kernel_same_headers(blob, file, sizeof(blob)));
+        /* ... one byte of a program header does. */
+        file[span - 1] ^= 1;
+        CHECK(!qemu_kernel_same_headers(blob, file, sizeof(blob)));
+        file[span - 1] ^= 1;
+        file[0x18] ^= 1;                /* e_entry */
+        CHECK(!qemu_kernel_same_headers(blob, file, sizeof(blob)));
+        /* A blob that is no ELF, or whose table runs past len, matches nothing. */
+        CHECK_EQ(qemu_kernel_header_span(blob, span - 1), 0);
+        CHECK_EQ(qemu_kernel_header_span(blob, 10), 0);
+        blob[EI_DATA] = ELFDATA2MSB;
+        CHECK_EQ(qemu_kernel_header_span(blob, sizeof(blob)), 0);
+        CHECK(!qemu_kernel_same_headers(blob, blob, sizeof(blob)));
+        /* 32-bit kernels too. */
+        build32(&other);
+        CHECK_EQ(qemu_kernel_header_span(other.b, other.len), sizeof(Elf32_Ehdr) + 2 * sizeof(Elf32_Phdr));
+        CHECK(qemu_kernel_same_headers(other.b, other.b, other.len));
+        /* An overflowing table size (phnum * phentsize) is caught. */
+        memcpy(blob, im.b, sizeof(Elf64_Ehdr));
+        ((Elf64_Ehdr *)blob)->e_phoff = UINT64_MAX - 8;
+        CHECK_EQ(qemu_kernel_header_span(blob, sizeof(blob)), 0);
+}
+
 int main(void) {
         RUN(test_good_elf64);
         RUN(test_good_elf32);
@@ -368,5 +406,6 @@ int main(void) {
         RUN(test_note_errors);
         RUN(test_every_error_has_a_message);
         RUN(test_qemu_headers_only_layout);
+        RUN(test_qemu_same_headers);
         return tl_summary("elf_kernel");
 }
