@@ -9,8 +9,8 @@
  *
  * Not even those 8 KiB are all the file's: QEMU 7.2 registers the "setup"
  * item with a pointer to x86_load_linux()'s stack buffer, which later calls
- * overwrite; in practice bytes from 0xF78 on differ from the file (they are
- * QEMU's stack). Only the ELF header and program headers at the start are
+ * overwrite (QEMU copies it since a 2024 fix); here bytes from 0xF78 on
+ * differ from the file (they are QEMU's stack). Only the ELF header and program headers at the start are
  * compared with a copy of the kernel from elsewhere.
  */
 #ifndef PVHBOOT_QEMU_KERNEL_H
