@@ -835,7 +835,7 @@ static EFI_STATUS measure(void) {
 static EFI_STATUS use_fw_cfg_kernel(void) {
         static const CHAR16 fw_name[] = L"fw_cfg " FW_CFG_PVHBOOT_KERNEL;
         int headers_only = qemu_kernel_is_pvh_headers_only(kernel_read, &S.kernel_file, S.kernel_file.size);
-        UINT8 *ours = NULL, *theirs = NULL;
+        UINT8 *copy_head = NULL, *qemu_head = NULL;
         EFI_STATUS status;
 
         status = fw_cfg_find_file(FW_CFG_PVHBOOT_KERNEL, &fw_cfg_kernel_select, &fw_cfg_kernel_size);
@@ -856,26 +856,26 @@ static EFI_STATUS use_fw_cfg_kernel(void) {
                 return log_error_status(status, L"fw_cfg: cannot read QEMU's file directory: %r", status);
 
         if (headers_only) {
-                ours = AllocatePool(QEMU_KERNEL_SETUP_SIZE);
-                theirs = AllocatePool(QEMU_KERNEL_SETUP_SIZE);
-                if (!ours || !theirs) {
+                copy_head = AllocatePool(QEMU_KERNEL_SETUP_SIZE);
+                qemu_head = AllocatePool(QEMU_KERNEL_SETUP_SIZE);
+                if (!copy_head || !qemu_head) {
                         status = log_error_status(EFI_OUT_OF_RESOURCES, L"%s: out of memory", fw_name);
                         goto free_buffers;
                 }
-                ZeroMem(ours, QEMU_KERNEL_SETUP_SIZE);
-                status = fw_cfg_read(fw_cfg_kernel_select, 0, ours,
+                ZeroMem(copy_head, QEMU_KERNEL_SETUP_SIZE);
+                status = fw_cfg_read(fw_cfg_kernel_select, 0, copy_head,
                                      fw_cfg_kernel_size < QEMU_KERNEL_SETUP_SIZE ? fw_cfg_kernel_size
                                                                                  : QEMU_KERNEL_SETUP_SIZE);
                 if (EFI_ERROR(status)) {
                         status = log_error_status(status, L"%s: read failed: %r", fw_name, status);
                         goto free_buffers;
                 }
-                status = file_read_at(&S.kernel_file, 0, theirs, QEMU_KERNEL_SETUP_SIZE);
+                status = file_read_at(&S.kernel_file, 0, qemu_head, QEMU_KERNEL_SETUP_SIZE);
                 if (EFI_ERROR(status)) {
                         status = log_error_status(status, L"%s: read failed: %r", kernel_name, status);
                         goto free_buffers;
                 }
-                if (!qemu_kernel_same_headers(theirs, ours, QEMU_KERNEL_SETUP_SIZE)) {
+                if (!qemu_kernel_same_headers(qemu_head, copy_head, QEMU_KERNEL_SETUP_SIZE)) {
                         status = log_error_status(EFI_LOAD_ERROR,
                                                   L"%s: not the vmlinux given with -kernel (their ELF headers differ); "
                                                   L"give QEMU the same file for both", fw_name);
@@ -892,10 +892,10 @@ static EFI_STATUS use_fw_cfg_kernel(void) {
         make_name(kernel_name, 0, kernel_path);
 
 free_buffers:
-        if (ours)
-                FreePool(ours);
-        if (theirs)
-                FreePool(theirs);
+        if (copy_head)
+                FreePool(copy_head);
+        if (qemu_head)
+                FreePool(qemu_head);
         return status;
 }
 
