@@ -7,25 +7,12 @@
 #include "glue.h"
 
 #include "fw_cfg.h"
-
-static inline void out16(UINT16 port, UINT16 value) {
-        __asm__ volatile("outw %0, %1" : : "a"(value), "Nd"(port));
-}
-
-static inline void out32(UINT16 port, UINT32 value) {
-        __asm__ volatile("outl %0, %1" : : "a"(value), "Nd"(port));
-}
-
-static inline UINT8 in8(UINT16 port) {
-        UINT8 value;
-        __asm__ volatile("inb %1, %0" : "=a"(value) : "Nd"(port));
-        return value;
-}
+#include "port_io.h"
 
 static void read_item_bytes(UINT16 select, UINT8 *buf, UINTN len) {
-        out16(FW_CFG_PORT_SELECTOR, select);
+        port_out16(FW_CFG_PORT_SELECTOR, select);
         for (UINTN i = 0; i < len; i++)
-                buf[i] = in8(FW_CFG_PORT_DATA);
+                buf[i] = port_in8(FW_CFG_PORT_DATA);
 }
 
 /* One DMA operation; the device works synchronously under QEMU, but the
@@ -39,8 +26,8 @@ static EFI_STATUS dma(UINT32 control, void *buf, UINT32 len) {
         access.length = fw_cfg_to_be32(len);
         access.address = fw_cfg_to_be64((UINT64)(UINTN)buf);
         __asm__ volatile("" : : : "memory");
-        out32(FW_CFG_PORT_DMA_HIGH, fw_cfg_to_be32((UINT32)(address >> 32)));
-        out32(FW_CFG_PORT_DMA_LOW, fw_cfg_to_be32((UINT32)address));
+        port_out32(FW_CFG_PORT_DMA_HIGH, fw_cfg_to_be32((UINT32)(address >> 32)));
+        port_out32(FW_CFG_PORT_DMA_LOW, fw_cfg_to_be32((UINT32)address));
         do {
                 __asm__ volatile("pause" : : : "memory");
                 left = fw_cfg_to_be32(access.control);

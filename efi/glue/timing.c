@@ -9,6 +9,8 @@
  */
 #include "glue.h"
 
+#include "port_io.h"
+
 #define MAX_MARKS 16
 #define COM1 0x3f8
 
@@ -51,11 +53,9 @@ void timing_print(void) {
 }
 
 static void com1_putc(char c) {
-        UINT8 lsr;
-        do
-                __asm__ volatile("inb %1, %0" : "=a"(lsr) : "Nd"((UINT16)(COM1 + 5)));
-        while (!(lsr & 0x20));
-        __asm__ volatile("outb %0, %1" : : "a"((UINT8)c), "Nd"((UINT16)COM1));
+        while (!(port_in8(COM1 + 5) & 0x20))    /* LSR: transmitter holding register empty */
+                ;
+        port_out8(COM1, (UINT8)c);
 }
 
 static void com1_puts(const char *s) {

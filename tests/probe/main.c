@@ -6,6 +6,7 @@
  * (35). Without that device the probe halts forever.
  */
 #include "checks.h"
+#include "port_io.h"
 
 #define COM1 0x3F8
 #define DEBUG_EXIT_PORT 0xF4
@@ -23,31 +24,21 @@ void probe_exception(const uint32_t *frame);
 static struct probe_report report;
 static uint64_t idt[32];
 
-static inline void outb(uint16_t port, uint8_t v) {
-        __asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port));
-}
-
-static inline uint8_t inb(uint16_t port) {
-        uint8_t v;
-        __asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
-        return v;
-}
-
 static void serial_init(void) {
-        outb(COM1 + 1, 0x00);   /* no interrupts */
-        outb(COM1 + 3, 0x80);   /* DLAB */
-        outb(COM1 + 0, 0x01);   /* 115200 baud */
-        outb(COM1 + 1, 0x00);
-        outb(COM1 + 3, 0x03);   /* 8N1 */
-        outb(COM1 + 2, 0xC7);   /* FIFO on, cleared */
-        outb(COM1 + 4, 0x03);   /* DTR, RTS */
+        port_out8(COM1 + 1, 0x00);   /* no interrupts */
+        port_out8(COM1 + 3, 0x80);   /* DLAB */
+        port_out8(COM1 + 0, 0x01);   /* 115200 baud */
+        port_out8(COM1 + 1, 0x00);
+        port_out8(COM1 + 3, 0x03);   /* 8N1 */
+        port_out8(COM1 + 2, 0xC7);   /* FIFO on, cleared */
+        port_out8(COM1 + 4, 0x03);   /* DTR, RTS */
 }
 
 static void serial_putc(char c) {
         /* Bounded wait for THR empty; an absent UART reads 0xFF (ready). */
-        for (unsigned i = 0; i < 1000000 && !(inb(COM1 + 5) & 0x20); i++)
+        for (unsigned i = 0; i < 1000000 && !(port_in8(COM1 + 5) & 0x20); i++)
                 ;
-        outb(COM1, (uint8_t)c);
+        port_out8(COM1, (uint8_t)c);
 }
 
 static void serial_write(void *ctx, const char *s, uint32_t len) {
@@ -68,9 +59,9 @@ static void puthex(uint32_t v) {
 }
 
 static __attribute__((noreturn)) void finish(int pass) {
-        for (unsigned i = 0; i < 1000000 && !(inb(COM1 + 5) & 0x40); i++)
+        for (unsigned i = 0; i < 1000000 && !(port_in8(COM1 + 5) & 0x40); i++)
                 ;
-        outb(DEBUG_EXIT_PORT, pass ? DEBUG_EXIT_PASS : DEBUG_EXIT_FAIL);
+        port_out8(DEBUG_EXIT_PORT, pass ? DEBUG_EXIT_PASS : DEBUG_EXIT_FAIL);
         for (;;)
                 __asm__ volatile("cli; hlt");
 }
