@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include <elf.h>
+#include <stddef.h>
 
 #include "qemu_kernel.h"
 
@@ -36,30 +37,31 @@ int qemu_kernel_is_pvh_headers_only(elf_kernel_read_fn read, void *ctx, uint64_t
         return file_size - QEMU_KERNEL_SETUP_SIZE == high - low;
 }
 
+static uint64_t read_le(const uint8_t *p, unsigned bytes) {
+        uint64_t v = 0;
+        while (bytes--)
+                v = v << 8 | p[bytes];
+        return v;
+}
+
+/* The same field of Elf64_Ehdr or Elf32_Ehdr, whichever class head is. */
+#define EHDR_FIELD(head, is64, field)                                                         \
+        ((is64) ? read_le((head) + offsetof(Elf64_Ehdr, field), sizeof(((Elf64_Ehdr *)0)->field)) \
+                : read_le((head) + offsetof(Elf32_Ehdr, field), sizeof(((Elf32_Ehdr *)0)->field)))
+
 size_t qemu_kernel_header_span(const uint8_t *head, size_t len) {
-        uint64_t phoff;
-        uint32_t table;
+        uint64_t phoff, table;
+        int is64;
 
         if (len < EI_NIDENT || head[EI_MAG0] != ELFMAG0 || head[EI_MAG1] != ELFMAG1 || head[EI_MAG2] != ELFMAG2 ||
-            head[EI_MAG3] != ELFMAG3 || head[EI_DATA] != ELFDATA2LSB)
+            head[EI_MAG3] != ELFMAG3 || head[EI_DATA] != ELFDATA2LSB ||
+            (head[EI_CLASS] != ELFCLASS64 && head[EI_CLASS] != ELFCLASS32))
                 return 0;
-        if (head[EI_CLASS] == ELFCLASS64) {
-                Elf64_Ehdr e;
-                if (len < sizeof(e))
-                        return 0;
-                __builtin_memcpy(&e, head, sizeof(e));
-                phoff = e.e_phoff;
-                table = (uint32_t)e.e_phnum * e.e_phentsize;
-        } else if (head[EI_CLASS] == ELFCLASS32) {
-                Elf32_Ehdr e;
-                if (len < sizeof(e))
-                        return 0;
-                __builtin_memcpy(&e, head, sizeof(e));
-                phoff = e.e_phoff;
-                table = (uint32_t)e.e_phnum * e.e_phentsize;
-        } else {
+        is64 = head[EI_CLASS] == ELFCLASS64;
+        if (len < (is64 ? sizeof(Elf64_Ehdr) : sizeof(Elf32_Ehdr)))
                 return 0;
-        }
+        phoff = EHDR_FIELD(head, is64, e_phoff);
+        table = EHDR_FIELD(head, is64, e_phnum) * EHDR_FIELD(head, is64, e_phentsize);
         if (table == 0 || phoff > len || table > len - phoff)
                 return 0;
         return (size_t)(phoff + table);

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
-/* libFuzzer target: the kernel ELF / PVH note parser on arbitrary files. */
+/* libFuzzer target: the kernel ELF / PVH note parser on arbitrary files, and
+ * the ELF header span pvhboot compares for QEMU's -kernel blob. */
 #include <stdint.h>
 #include <string.h>
 
 #include "elf_kernel.h"
+#include "qemu_kernel.h"
 
 struct input {
         const uint8_t *data;
@@ -23,6 +25,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         struct input in = { data, size };
         struct elf_kernel k;
+        size_t span = qemu_kernel_header_span(data, size);
+
+        if (span > size || (span && !qemu_kernel_same_headers(data, data, size)))
+                __builtin_trap();
         if (elf_kernel_parse(fuzz_read, &in, size, &k) == ELF_KERNEL_OK) {
                 /* What a successful parse promises the loader. */
                 if (k.nr_segments == 0 || k.nr_segments > ELF_KERNEL_MAX_SEGMENTS)
