@@ -1,5 +1,6 @@
 """Helpers shared by the integration tests: build artifacts with the
 scripts/, parse what the guest and pvhboot report."""
+import hashlib
 import os
 import re
 import subprocess
@@ -24,6 +25,12 @@ def script(name, *args):
         raise RuntimeError("%s failed (%d):\n%s" % (" ".join(argv), p.returncode,
                                                   p.stdout.decode(errors="replace")))
     return p.stdout.decode(errors="replace")
+
+
+def sha_file(path):
+    """SHA-256 of a file, lowercase hex (as pvhboot prints it)."""
+    with open(path, "rb") as f:
+        return hashlib.sha256(f.read()).hexdigest()
 
 
 def mkinitrd(out, *extra_files):

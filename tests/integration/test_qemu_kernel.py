@@ -21,10 +21,8 @@ then BDS boots Boot0001 (the disk: here pvhboot).  When pvhboot returns, BDS
 goes on: "UEFI Non-Block Boot Device" VenMedia(1428F772-...) fails with Not
 Found, then the EFI shell.
 """
-import hashlib
 import os
 import secrets
-import subprocess
 
 import pytest
 
@@ -40,8 +38,7 @@ def boot_qemu_kernel(work, log_path, kernel, efi, initrd, append, fw_cfg_kernel=
     PVHMARK-SHELL-REACHED and powers off when OVMF gets to the shell."""
     esp = os.path.join(work, "esp.img")
     if user_disk:
-        subprocess.run([os.path.join(H.SCRIPTS, "mkesp"), esp, "EFI=%s" % efi], check=True,
-                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        H.script("mkesp", esp, "EFI=%s" % efi)
     else:
         H.mkesp(esp, {"\\EFI\\BOOT\\BOOTX64.EFI": efi}, "echo PVHMARK-SHELL-REACHED\nreset -s\n")
     extra = ["-kernel", kernel, "-initrd", initrd, "-append", append]
@@ -65,9 +62,7 @@ def test_qemu_kernel_boots_with_fw_cfg_copy(kernel, pvhboot_efi, work, log_path,
     efi = pvhboot_efi
     if pinned:
         efi = os.path.join(work, "pinned.efi")
-        subprocess.run(["/usr/bin/python3", os.path.join(H.SCRIPTS, "pvhimage.py"), "pin", pvhboot_efi, efi,
-                        "--kernel", kernel, "--initrd", initrd, "--cmdline", append],
-                       check=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        H.script("pvhimage.py", "pin", pvhboot_efi, efi, "--kernel", kernel, "--initrd", initrd, "--cmdline", append)
     result = boot_qemu_kernel(work, log_path, kernel, efi, initrd, append, fw_cfg_kernel=kernel, user_disk=True)
     lines = result.lines
     guest = H.GuestReport(result.text)
@@ -152,19 +147,14 @@ def test_qemu_kernel_fw_cfg_copy_is_hashed(kernel, pvhboot_efi, work, log_path):
         dst.write(src.read())
         dst.write(b"\0")
     efi = os.path.join(work, "pinned-other.efi")
-    subprocess.run(["/usr/bin/python3", os.path.join(H.SCRIPTS, "pvhimage.py"), "pin", pvhboot_efi, efi,
-                    "--kernel", other, "--cmdline", "console=ttyS0 panic=-1"], check=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    H.script("pvhimage.py", "pin", pvhboot_efi, efi, "--kernel", other, "--cmdline", "console=ttyS0 panic=-1")
     initrd = H.mkinitrd(os.path.join(work, "initrd.img"))
     result = boot_qemu_kernel(work, log_path, kernel, efi, initrd, "console=ttyS0 panic=-1", fw_cfg_kernel=kernel)
-
-    def sha(path):
-        with open(path, "rb") as f:
-            return hashlib.sha256(f.read()).hexdigest()
     lines = result.lines
     p = H.Problems(result)
     errors = [l for l in lines if l.startswith("pvhboot: error: ")]
-    want = "pvhboot: error: fw_cfg %s: SHA-256 %s does not match the pinned %s" % (FW_CFG_KERNEL, sha(kernel),
-                                                                                 sha(other))
+    want = "pvhboot: error: fw_cfg %s: SHA-256 %s does not match the pinned %s" % (FW_CFG_KERNEL, H.sha_file(kernel),
+                                                                                 H.sha_file(other))
     p.check(errors == [want], "expected %r, got %r" % (want, errors))
     p.check(not any("Linux version" in l for l in lines), "a kernel was started")
     p.raise_if_any()

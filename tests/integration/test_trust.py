@@ -48,11 +48,6 @@ def sha(b):
     return hashlib.sha256(b).hexdigest()
 
 
-def sha_file(path):
-    with open(path, "rb") as f:
-        return sha(f.read())
-
-
 def extend(pcr_hex, data_digest):
     return sha(bytes.fromhex(pcr_hex) + data_digest)
 
@@ -259,13 +254,13 @@ def check_pin_refusal(sb_chain, case, what, got, want):
 
 
 def test_sb_pinned_refuses_changed_kernel(sb_chain, trust):
-    check_pin_refusal(sb_chain, "kernel-changed", "\\vmlinux-changed", sha_file(trust["kernel_changed"]),
-                      sha_file(trust["kernel"]))
+    check_pin_refusal(sb_chain, "kernel-changed", "\\vmlinux-changed", H.sha_file(trust["kernel_changed"]),
+                      H.sha_file(trust["kernel"]))
 
 
 def test_sb_pinned_refuses_changed_initrd(sb_chain, trust):
-    check_pin_refusal(sb_chain, "initrd-changed", "\\initrd-b.img", sha_file(trust["initrd_b"]),
-                      sha_file(trust["initrd"]))
+    check_pin_refusal(sb_chain, "initrd-changed", "\\initrd-b.img", H.sha_file(trust["initrd_b"]),
+                      H.sha_file(trust["initrd"]))
 
 
 def test_sb_pinned_refuses_cmdline_change(sb_chain, trust):
@@ -301,7 +296,7 @@ def test_sb_one_file_image_boots(sb_chain, trust):
 
 
 def replay_checks(p, control, guest_pcrs, kernel, initrd_paths, cmdline, label):
-    want9 = extend(extend(control[9], hashlib.sha256(bytes.fromhex(sha_file(kernel))).digest()),
+    want9 = extend(extend(control[9], hashlib.sha256(bytes.fromhex(H.sha_file(kernel))).digest()),
                    hashlib.sha256(initrd_blob(initrd_paths)).digest())
     want12 = extend(control[12], hashlib.sha256(cmdline.encode()).digest())
     p.check(guest_pcrs.get(9) == want9, "[%s] PCR 9 %s != replayed %s (control %s)"

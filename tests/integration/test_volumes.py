@@ -11,7 +11,6 @@ and says so.
 import os
 import re
 import secrets
-import struct
 import subprocess
 import uuid
 
