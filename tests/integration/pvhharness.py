@@ -33,6 +33,18 @@ def sha_file(path):
         return hashlib.sha256(f.read()).hexdigest()
 
 
+def write_file(path, text):
+    with open(path, "w") as f:
+        f.write(text)
+    return path
+
+
+def mkinitrd_token(work, value, name="token1", out="initrd.img"):
+    """work/out: an initrd with one more file, /<name> holding value; the
+    guest's /init reports it as "PVHTEST token:/<name>=<value>"."""
+    return mkinitrd(os.path.join(work, out), write_file(os.path.join(work, name), value + "\n"))
+
+
 def mkinitrd(out, *extra_files):
     script("mkinitrd.sh", out, *extra_files)
     return out

@@ -90,10 +90,7 @@ def payload(kernel, pvhboot_efi, tmp_path_factory):
     """ESP contents: pvhboot.efi, vmlinux and an initrd with a token file."""
     d = str(tmp_path_factory.mktemp("boot-entry"))
     token = "entry-" + secrets.token_hex(8)
-    tok = os.path.join(d, "token1")
-    with open(tok, "w") as f:
-        f.write(token + "\n")
-    initrd = H.mkinitrd(os.path.join(d, "initrd.img"), tok)
+    initrd = H.mkinitrd_token(d, token)
     files = {LOADER: pvhboot_efi, "\\vmlinux": kernel, "\\initrd.img": initrd}
     return files, token
 

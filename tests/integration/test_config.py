@@ -18,12 +18,6 @@ import pvhharness as H
 import qemu
 
 
-def write(path, text, mode="w"):
-    with open(path, mode) as f:
-        f.write(text)
-    return path
-
-
 def booted_checks(p, result, guest):
     p.check(not result.fatal, "fatal error in the log: %r" % result.fatal)
     p.check(guest.has("init-done"), "guest /init did not finish (no 'PVHTEST init-done')")
@@ -33,10 +27,9 @@ def booted_checks(p, result, guest):
 
 def test_removable_media_default_boot(kernel, pvhboot_efi, work, log_path):
     token = secrets.token_hex(8)
-    initrd = H.mkinitrd(os.path.join(work, "initrd.img"),
-                        write(os.path.join(work, "token1"), "cfg-%s\n" % token))
+    initrd = H.mkinitrd_token(work, "cfg-%s" % token)
     options = "console=ttyS0 panic=-1 pvhtest.conf=%s" % token
-    conf = write(os.path.join(work, "pvhboot.conf"),
+    conf = H.write_file(os.path.join(work, "pvhboot.conf"),
                  "\ufeff# written by test_config.py\r\n"
                  "title    PVH test entry\r\n"
                  "linux    /vmlinux\r\n"
@@ -81,18 +74,18 @@ BAD_CONFIGS = [
 def shell_run(kernel, pvhboot_efi, tmp_path_factory):
     work = str(tmp_path_factory.mktemp("config-shell"))
     t1, t2 = "tok1-" + secrets.token_hex(6), "tok2-" + secrets.token_hex(6)
-    initrd = H.mkinitrd(os.path.join(work, "initrd.img"), write(os.path.join(work, "token1"), t1 + "\n"))
+    initrd = H.mkinitrd_token(work, t1)
     extra = H.mkcpio_file(os.path.join(work, "extra.cpio"), "token2", t2)
     files = {"\\vmlinux": kernel, "\\initrd.img": initrd, "\\extra.cpio": extra}
     nsh = ["echo PVHMARK-NSH-START", "fs0:"]
     for case, text, _ in BAD_CONFIGS:
         d = "\\cfg\\%s" % case
         files[d + "\\pvhboot.efi"] = pvhboot_efi
-        files[d + "\\pvhboot.conf"] = write(os.path.join(work, case + ".conf"), text, mode="w")
+        files[d + "\\pvhboot.conf"] = H.write_file(os.path.join(work, case + ".conf"), text)
         nsh += ["%s\\pvhboot.efi" % d, "echo PVHRC-%s %%lasterror%%" % case, "echo PVHMARK-%s" % case]
     # A good config; the arguments replace its options and add an initrd.
     files["\\good\\pvhboot.efi"] = pvhboot_efi
-    files["\\good\\pvhboot.conf"] = write(
+    files["\\good\\pvhboot.conf"] = H.write_file(
         os.path.join(work, "good.conf"),
         "title good\nlinux /no-such-vmlinux\ninitrd /initrd.img\noptions from=config\n")
     cmdline = "console=ttyS0 panic=-1 from=args"

@@ -43,10 +43,7 @@ def test_install_destdir(pvhboot_efi, tmp_path):
 
 def test_mkesp_image_boots(kernel, pvhboot_efi, work, log_path):
     token = secrets.token_hex(8)
-    tok = os.path.join(work, "token1")
-    with open(tok, "w") as f:
-        f.write("mkesp-%s\n" % token)
-    initrd = H.mkinitrd(os.path.join(work, "initrd.img"), tok)
+    initrd = H.mkinitrd_token(work, "mkesp-%s" % token)
     extra = H.mkcpio_file(os.path.join(work, "extra.cpio"), "token2", token)
     options = "console=ttyS0 panic=-1 pvhtest.mkesp=%s" % token
     img = os.path.join(work, "disk.img")

@@ -21,10 +21,7 @@ def test_one_file_image(kernel, pvhboot_efi, work, log_path, external):
     own, ext = "own-" + secrets.token_hex(6), "ext-" + secrets.token_hex(6)
     paths = {}
     for name, token in (("own", own), ("ext", ext)):
-        tok = os.path.join(work, "token-" + name)
-        with open(tok, "w") as f:
-            f.write(token + "\n")
-        paths[name] = H.mkinitrd(os.path.join(work, name + ".img"), tok)
+        paths[name] = H.mkinitrd_token(work, token, name="token-" + name, out=name + ".img")
     image = os.path.join(work, "linux.efi")
     subprocess.run(["/usr/bin/python3", os.path.join(H.SCRIPTS, "pvhimage.py"), "image", "--kernel", kernel,
                     "--initrd", paths["own"], "--cmdline", "console=ttyS0 panic=-1 from=image",

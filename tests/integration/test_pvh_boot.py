@@ -77,10 +77,7 @@ def test_reference_qemu_direct_pvh_boot(kernel, work, log_path):
     """Harness self-check without pvhboot: QEMU's own PVH loader (-kernel
     vmlinux, SeaBIOS) boots the same kernel and initrd."""
     token = secrets.token_hex(8)
-    tokfile = os.path.join(work, "token1")
-    with open(tokfile, "w") as f:
-        f.write("ref-%s\n" % token)
-    initrd = H.mkinitrd(os.path.join(work, "initrd.img"), tokfile)
+    initrd = H.mkinitrd_token(work, "ref-%s" % token)
     append = "console=ttyS0 panic=-1 pvhtest.word=%s" % token
     result = qemu.run_direct(kernel, initrd, append, log_path, mem="512M", smp=2,
                              timeout=H.BOOT_TIMEOUT)
@@ -100,10 +97,7 @@ def test_shell_launch(kernel, pvhboot_efi, work, log_path):
     mem, smp = "512M", 2
     token = secrets.token_hex(8)
     word = secrets.token_hex(6)
-    tokfile = os.path.join(work, "token1")
-    with open(tokfile, "w") as f:
-        f.write("tok1-%s\n" % token)
-    initrd = H.mkinitrd(os.path.join(work, "initrd.img"), tokfile)
+    initrd = H.mkinitrd_token(work, "tok1-%s" % token)
     cmdline = "console=ttyS0 panic=-1 pvhtest.word=%s foo=bar,baz" % word
     result, command = shell_boot(work, log_path, kernel, pvhboot_efi,
                                  initrds=[("\\initrd.img", initrd)], cmdline=cmdline,
@@ -160,13 +154,9 @@ def _initrd_with_unaligned_size(work, token):
     multiple of 4, so that the second initrd only unpacks if pvhboot
     4-byte aligns concatenated initrds (Linux looks for the next cpio
     header at 4-byte aligned offsets, as GRUB and the EFI stub provide)."""
-    tokfile = os.path.join(work, "token1")
-    padfile = os.path.join(work, "padding")
-    with open(tokfile, "w") as f:
-        f.write(token + "\n")
+    tokfile = H.write_file(os.path.join(work, "token1"), token + "\n")
     for pad in range(16):
-        with open(padfile, "w") as f:
-            f.write(secrets.token_hex(8) * pad + "\n")
+        padfile = H.write_file(os.path.join(work, "padding"), secrets.token_hex(8) * pad + "\n")
         initrd = H.mkinitrd(os.path.join(work, "initrd.img"), tokfile, padfile)
         if os.path.getsize(initrd) % 4:
             return initrd
@@ -205,10 +195,7 @@ def test_memory_size(kernel, pvhboot_efi, work, log_path, mem):
     """-m 256M and -m 5G both boot to init-done; 5G shows > 4 GiB. These
     runs also ask for pvhboot.timing: its phase lines, before and after
     ExitBootServices, come in order, and the word is not passed on."""
-    tokfile = os.path.join(work, "token1")
-    with open(tokfile, "w") as f:
-        f.write("mem-%s\n" % mem)
-    initrd = H.mkinitrd(os.path.join(work, "initrd.img"), tokfile)
+    initrd = H.mkinitrd_token(work, "mem-%s" % mem)
     result, _ = shell_boot(work, log_path, kernel, pvhboot_efi,
                            initrds=[("\\initrd.img", initrd)],
                            cmdline="pvhboot.timing console=ttyS0 panic=-1", mem=mem, efi_dest="\\pvhboot.efi")

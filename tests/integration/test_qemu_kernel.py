@@ -54,10 +54,7 @@ def test_qemu_kernel_boots_with_fw_cfg_copy(kernel, pvhboot_efi, work, log_path,
     pvhboot with .pvhpins for all three boots too, so the whole fw_cfg file
     was hashed right (segments and the gaps between them)."""
     token = secrets.token_hex(8)
-    tokfile = os.path.join(work, "token1")
-    with open(tokfile, "w") as f:
-        f.write("qk-%s\n" % token)
-    initrd = H.mkinitrd(os.path.join(work, "initrd.img"), tokfile)
+    initrd = H.mkinitrd_token(work, "qk-%s" % token)
     append = "console=ttyS0 panic=-1 pvhtest.word=%s" % secrets.token_hex(6)
     efi = pvhboot_efi
     if pinned:

@@ -52,12 +52,6 @@ def extend(pcr_hex, data_digest):
     return sha(bytes.fromhex(pcr_hex) + data_digest)
 
 
-def write(path, text):
-    with open(path, "w") as f:
-        f.write(text)
-    return path
-
-
 def initrd_blob(paths):
     """The initrds as pvhboot loads (and measures) them."""
     out = b""
@@ -152,7 +146,7 @@ def trust(kernel, pvhboot_efi, tpm_pcrs_efi, tmp_path_factory):
     t = {"w": w, "kernel": kernel, "pvhboot": pvhboot_efi}
     tok = secrets.token_hex(6)
     t["token1"], t["token2"], t["token3"] = "t1-" + tok, "t2-" + tok, "t3-" + tok
-    t["initrd"] = H.mkinitrd(os.path.join(w, "initrd.img"), write(os.path.join(w, "token1"), t["token1"] + "\n"))
+    t["initrd"] = H.mkinitrd_token(w, t["token1"])
     t["initrd_b"] = H.mkcpio_file(os.path.join(w, "initrd-b.img"), "token1", "changed-" + tok)
     t["extra"] = H.mkcpio_file(os.path.join(w, "extra.cpio"), "token2", t["token2"])
     # The same kernel with one byte appended: a different SHA-256.
@@ -181,7 +175,7 @@ def trust(kernel, pvhboot_efi, tpm_pcrs_efi, tmp_path_factory):
         text = "title %s\nlinux %s\n" % (name, linux)
         text += "".join("initrd %s\n" % i for i in initrds)
         text += "options %s\n" % (options if options is not None else t["cmdline"])
-        return write(os.path.join(w, name + ".conf"), text)
+        return H.write_file(os.path.join(w, name + ".conf"), text)
     t["conf"] = conf
     return t
 
@@ -388,7 +382,7 @@ def tpm_run(t, name, cmdline, state):
                        "\\pvhboot.efi kernel=\\vmlinux initrd=\\initrd.img initrd=\\extra.cpio " + cmdline,
                        "reset -s", ""])
     esp = mkdisk(os.path.join(t["w"], name + ".img"), {
-        "/startup.nsh": write(os.path.join(t["w"], name + ".nsh"), nsh),
+        "/startup.nsh": H.write_file(os.path.join(t["w"], name + ".nsh"), nsh),
         "/tpm-pcrs.efi": os.path.join(H.BUILD, "tests", "tpm-pcrs.efi"), "/pvhboot.efi": t["pvhboot"],
         "/vmlinux": t["kernel"], "/initrd.img": t["initrd"], "/extra.cpio": t["extra"]},
         env={"DISK_GUID": DISK_GUID, "PART_GUID": PART_GUID})

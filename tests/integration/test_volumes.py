@@ -33,10 +33,7 @@ def partition_guid(img):
 def run(kernel, pvhboot_efi, tmp_path_factory):
     work = str(tmp_path_factory.mktemp("volumes"))
     t1, t2 = "vol1-" + secrets.token_hex(6), "vol2-" + secrets.token_hex(6)
-    tok = os.path.join(work, "token1")
-    with open(tok, "w") as f:
-        f.write(t1 + "\n")
-    initrd = H.mkinitrd(os.path.join(work, "initrd.img"), tok)
+    initrd = H.mkinitrd_token(work, t1)
     extra = H.mkcpio_file(os.path.join(work, "extra.cpio"), "token2", t2)
 
     data = os.path.join(work, "data.img")
