@@ -150,6 +150,14 @@ class Problems:
             self.items.append(msg)
         return cond
 
+    def check_ended(self, how, timeout):
+        """QEMU ended by itself (how: what should have ended it): no fatal
+        error in the log, no timeout."""
+        r = self.result
+        if r.fatal:
+            return self.check(False, "fatal error in the log: %r (QEMU stopped)" % r.fatal)
+        return self.check(not r.timed_out, "QEMU did not exit (%s) before the %ss timeout" % (how, timeout))
+
     def raise_if_any(self):
         if self.items:
             raise AssertionError("\n".join(["%d problem(s):" % len(self.items)] +

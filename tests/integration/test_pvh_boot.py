@@ -46,11 +46,7 @@ def shell_boot(work, log_path, kernel, efi, *, initrds, cmdline, mem="512M", smp
 def check_booted(p, result, guest):
     """The kernel ran the initrd's /init to the end and QEMU powered off."""
     lines = result.lines
-    if result.fatal:
-        p.check(False, "fatal error in the log: %r (QEMU stopped)" % result.fatal)
-    else:
-        p.check(not result.timed_out, "QEMU did not exit by itself before the %ss timeout"
-                % H.BOOT_TIMEOUT)
+    p.check_ended("the guest's power-off", H.BOOT_TIMEOUT)
     p.check("PVHMARK-NSH-START" in lines,
             "startup.nsh never ran (no PVHMARK-NSH-START from the EFI shell)")
     p.check("PVHMARK-RETURNED" not in lines,
