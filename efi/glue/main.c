@@ -60,10 +60,6 @@ static EFI_FILE_HANDLE own_root, kernel_root, initrd_roots[BOOT_MAX_INITRDS];
 static EFI_FILE_HANDLE other_roots[1 + BOOT_MAX_INITRDS];
 static unsigned nr_other_roots;
 
-static int kernel_read(void *ctx, uint64_t off, void *buf, size_t len) {
-        return EFI_ERROR(file_read_at(ctx, off, buf, len)) ? -1 : 0;
-}
-
 /* The directory pvhboot.efi was loaded from, from its file path nodes. */
 static void find_own_dir(EFI_LOADED_IMAGE *image) {
         CHAR16 file[BOOT_PATH_MAX];
@@ -834,7 +830,7 @@ static EFI_STATUS measure(void) {
  */
 static EFI_STATUS use_fw_cfg_kernel(void) {
         static const CHAR16 fw_name[] = L"fw_cfg " FW_CFG_PVHBOOT_KERNEL;
-        int headers_only = qemu_kernel_is_pvh_headers_only(kernel_read, &S.kernel_file, S.kernel_file.size);
+        int headers_only = qemu_kernel_is_pvh_headers_only(source_read, NULL, kernel_size());
         UINT8 *copy_head = NULL, *qemu_head = NULL;
         EFI_STATUS status;
 
@@ -935,32 +931,25 @@ EFI_STATUS efi_main(EFI_HANDLE image_handle, EFI_SYSTEM_TABLE *system_table) {
          * its digest. */
         S.hash_kernel = pins.have_kernel || tpm_present();
 
-        if (from_image) {
-                elf_err = elf_kernel_parse(source_read, NULL, image_kernel_size, &S.kernel);
-                if (elf_err != ELF_KERNEL_OK) {
-                        status = log_error_status(EFI_LOAD_ERROR, L"%s: %a", kernel_name, elf_kernel_strerror(elf_err));
-                        goto close_root;
-                }
-                goto parsed;
-        }
-        status = file_open(kernel_root, kernel_path, kernel_name, &S.kernel_file);
-        if (EFI_ERROR(status))
-                goto close_root;
-        /* QEMU hands the firmware the first 8 KiB of a PVH ELF and zeros
-         * for the rest: it loads such kernels itself, for SeaBIOS's
-         * pvh.bin. The same file from fw_cfg, or a clear error. */
-        if (from_qemu_loader) {
-                status = use_fw_cfg_kernel();
+        if (!from_image) {
+                status = file_open(kernel_root, kernel_path, kernel_name, &S.kernel_file);
                 if (EFI_ERROR(status))
-                        goto close_kernel;
+                        goto close_root;
+                /* QEMU hands the firmware the first 8 KiB of a PVH ELF and
+                 * zeros for the rest: it loads such kernels itself, for
+                 * SeaBIOS's pvh.bin. The same file from fw_cfg, or a clear
+                 * error. */
+                if (from_qemu_loader) {
+                        status = use_fw_cfg_kernel();
+                        if (EFI_ERROR(status))
+                                goto close_kernel;
+                }
         }
-        elf_err = from_fw_cfg ? elf_kernel_parse(source_read, NULL, kernel_size(), &S.kernel)
-                              : elf_kernel_parse(kernel_read, &S.kernel_file, S.kernel_file.size, &S.kernel);
+        elf_err = elf_kernel_parse(source_read, NULL, kernel_size(), &S.kernel);
         if (elf_err != ELF_KERNEL_OK) {
                 status = log_error_status(EFI_LOAD_ERROR, L"%s: %a", kernel_name, elf_kernel_strerror(elf_err));
                 goto close_kernel;
         }
-parsed:
         S.nr_kernel_ranges = layout_kernel_page_ranges(&S.kernel, S.kernel_ranges);
         timing_mark("kernel-open", 0);
 
