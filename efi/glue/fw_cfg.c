@@ -9,10 +9,16 @@
 #include "fw_cfg.h"
 #include "port_io.h"
 
+/* The traditional interface, for the few bytes that say whether DMA is
+ * there; raised like fw_cfg_read() so that the select and the reads stay
+ * together. */
 static void read_item_bytes(UINT16 select, UINT8 *buf, UINTN len) {
+        EFI_TPL old = BS->RaiseTPL(TPL_NOTIFY);
+
         port_out16(FW_CFG_PORT_SELECTOR, select);
         for (UINTN i = 0; i < len; i++)
                 buf[i] = port_in8(FW_CFG_PORT_DATA);
+        BS->RestoreTPL(old);
 }
 
 /* One DMA operation; the device works synchronously under QEMU, but the
