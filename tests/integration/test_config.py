@@ -30,12 +30,12 @@ def test_removable_media_default_boot(kernel, pvhboot_efi, work, log_path):
     initrd = H.mkinitrd_token(work, "cfg-%s" % token)
     options = "console=ttyS0 panic=-1 pvhtest.conf=%s" % token
     conf = H.write_file(os.path.join(work, "pvhboot.conf"),
-                 "\ufeff# written by test_config.py\r\n"
-                 "title    PVH test entry\r\n"
-                 "linux    /vmlinux\r\n"
-                 "initrd   ../../initrd.img\r\n"
-                 "options  console=ttyS0 panic=-1\r\n"
-                 "options  pvhtest.conf=%s\r\n" % token, mode="w")
+                        "\ufeff# written by test_config.py\r\n"
+                        "title    PVH test entry\r\n"
+                        "linux    /vmlinux\r\n"
+                        "initrd   ../../initrd.img\r\n"
+                        "options  console=ttyS0 panic=-1\r\n"
+                        "options  pvhtest.conf=%s\r\n" % token)
     esp = H.mkesp(os.path.join(work, "esp.img"),
                   {"\\EFI\\BOOT\\BOOTX64.EFI": pvhboot_efi, "\\EFI\\BOOT\\pvhboot.conf": conf,
                    "\\vmlinux": kernel, "\\initrd.img": initrd},
