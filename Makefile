@@ -19,12 +19,8 @@ EFI_CRT0 := $(EFI_LIB)/crt0-efi-x86_64.o
 EFI_LDS  := $(EFI_LIB)/elf_x86_64_efi.lds
 
 WARN := -Wall -Wextra -Werror
-CORE_SRCS := efi/core/elf_kernel.c efi/core/pvh_memmap.c efi/core/boot_options.c \
-             efi/core/boot_config.c efi/core/qemu_kernel.c efi/core/volume_spec.c \
-             efi/core/sha256.c efi/core/pe_image.c efi/core/layout.c efi/core/fw_cfg.c
-GLUE_SRCS := efi/glue/main.c efi/glue/console.c efi/glue/pages.c efi/glue/memmap.c \
-             efi/glue/file.c efi/glue/acpi.c efi/glue/qemu_loader.c efi/glue/volumes.c \
-             efi/glue/timing.c efi/glue/trust.c efi/glue/fw_cfg.c
+CORE_SRCS := $(sort $(wildcard efi/core/*.c))
+GLUE_SRCS := $(sort $(wildcard efi/glue/*.c))
 HANDOFF_SRCS := efi/handoff/handoff.S
 
 # --- the EFI application -------------------------------------------------
@@ -131,7 +127,7 @@ clean:
 	rm -rf $(BUILD)
 
 # --- libFuzzer targets for the core parsers --------------------------------
-FUZZ_TARGETS := elf_kernel pvh_memmap boot_options pe_image fw_cfg
+FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz_%.c,%,$(sort $(wildcard tests/fuzz/fuzz_*.c)))
 FUZZ_SECONDS ?= 60
 FUZZ_CFLAGS := -g -O1 $(WARN) -Iinclude -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=all
