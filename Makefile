@@ -28,6 +28,13 @@ EFI_CFLAGS := -std=gnu11 -O2 $(WARN) -Iinclude -I$(EFI_INC) -I$(EFI_INC)/x86_64 
 	-ffreestanding -fno-stack-protector -fshort-wchar -mno-red-zone -fpic \
 	-fno-strict-aliasing -fno-builtin -maccumulate-outgoing-args \
 	-DGNU_EFI_USE_MS_ABI -DEFI_FUNCTION_WRAPPER=0
+# The core (efi/core/) is pure C: in the EFI build it sees no system headers
+# at all, only GCC's own freestanding ones (stddef.h, stdint.h, stdbool.h),
+# so nothing from the host's C library can creep in. Glue objects keep the
+# gnu-efi include paths as they are.
+CORE_EFI_CFLAGS := -nostdinc -isystem $(shell $(CC) -print-file-name=include)
+$(BUILD)/efi-obj/efi/core/%.o: EFI_CFLAGS += $(CORE_EFI_CFLAGS)
+
 EFI_LDFLAGS := -nostdlib -znocombreloc -T $(EFI_LDS) -shared -Bsymbolic --no-undefined \
 	-L$(EFI_LIB)
 

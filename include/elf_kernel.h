@@ -13,6 +13,19 @@
 #define ELF_KERNEL_MAX_PHDRS 64u
 #define ELF_KERNEL_MAX_SEGMENTS 16u
 
+/*
+ * The loader reads the ELF header and program headers, then the PT_NOTE
+ * segments, into memory it keeps, parses them from there and feeds the same
+ * bytes into the kernel's hash. So these regions must be small and known as
+ * soon as the program headers are: the headers end within the first
+ * ELF_KERNEL_HEADERS_MAX bytes of the file, and at most
+ * ELF_KERNEL_MAX_NOTE_SEGMENTS PT_NOTEs hold at most ELF_KERNEL_NOTES_MAX
+ * bytes together.
+ */
+#define ELF_KERNEL_HEADERS_MAX 65536u
+#define ELF_KERNEL_MAX_NOTE_SEGMENTS 8u
+#define ELF_KERNEL_NOTES_MAX 65536u
+
 enum elf_kernel_error {
         ELF_KERNEL_OK = 0,
         ELF_KERNEL_ERR_READ,
@@ -40,6 +53,10 @@ enum elf_kernel_error {
         ELF_KERNEL_ERR_PVH_NOTE_BAD_SIZE,
         ELF_KERNEL_ERR_PVH_ENTRY_ABOVE_4G,
         ELF_KERNEL_ERR_PVH_ENTRY_OUTSIDE_SEGMENTS,
+        ELF_KERNEL_ERR_SEGMENT_FILES_OVERLAP,
+        ELF_KERNEL_ERR_PHDRS_TOO_FAR,
+        ELF_KERNEL_ERR_TOO_MANY_NOTE_SEGMENTS,
+        ELF_KERNEL_ERR_NOTES_TOO_LARGE,
         ELF_KERNEL_ERR__MAX,
 };
 
@@ -54,6 +71,12 @@ struct elf_kernel_segment {
         uint64_t mem_size;
 };
 
+/* A PT_NOTE segment's bytes in the file. */
+struct elf_kernel_note_range {
+        uint64_t file_offset;
+        uint64_t file_size;
+};
+
 struct elf_kernel {
         unsigned elf_class;     /* 32 or 64 */
         uint64_t file_size;
@@ -61,6 +84,10 @@ struct elf_kernel {
         uint32_t pvh_entry;     /* XEN_ELFNOTE_PHYS32_ENTRY */
         unsigned nr_segments;   /* PT_LOAD with p_memsz > 0, in file order */
         struct elf_kernel_segment segments[ELF_KERNEL_MAX_SEGMENTS];
+        /* PT_NOTE with p_filesz > 0, in program header order; each lies in
+         * the file, together at most ELF_KERNEL_NOTES_MAX bytes. */
+        unsigned nr_notes;
+        struct elf_kernel_note_range notes[ELF_KERNEL_MAX_NOTE_SEGMENTS];
         /* Index of the program header an error refers to, or -1. */
         int error_phdr;
 };
@@ -68,9 +95,22 @@ struct elf_kernel {
 enum elf_kernel_error elf_kernel_parse(elf_kernel_read_fn read, void *ctx,
                                        uint64_t file_size, struct elf_kernel *out);
 
-/* Only the headers and PT_LOAD segments (no entry point or note checks). */
+/* Only the headers, the PT_LOAD segments and where the PT_NOTE segments lie
+ * (no entry point check, the notes' contents are not read). */
 enum elf_kernel_error elf_kernel_parse_layout(elf_kernel_read_fn read, void *ctx, uint64_t file_size,
                                               struct elf_kernel *out);
+
+/*
+ * From the first len bytes of a file: the offset where its ELF header and
+ * program header table end, i.e. the larger of the header's size (64 for
+ * ELF64, 52 for ELF32) and e_phoff + e_phnum * e_phentsize. An end that
+ * does not fit in 64 bits is given as UINT64_MAX, past any file. Returns 0,
+ * or -1 if those bytes are not a little-endian ELF32/ELF64 header (bad
+ * magic, class or byte order) or too few to hold one (len < 16, or below
+ * the class's header size). Nothing else is checked: elf_kernel_parse()
+ * does that.
+ */
+int elf_kernel_headers_end(const void *head, size_t len, uint64_t *end);
 
 /* One line describing the error and what to do about it. */
 const char *elf_kernel_strerror(enum elf_kernel_error err);

@@ -26,8 +26,9 @@
  * 8 KiB and whose size is 8 KiB plus the span of its PT_LOAD segments. */
 int qemu_kernel_is_pvh_headers_only(elf_kernel_read_fn read, void *ctx, uint64_t file_size);
 
-/* Bytes from the start to the end of the program header table of the ELF
- * (32- or 64-bit, little-endian) at head, if that fits in len; else 0. */
+/* Bytes from the start to the end of the ELF header and program header
+ * table of the ELF (32- or 64-bit, little-endian) at head, as
+ * elf_kernel_headers_end() finds them, if that fits in len; else 0. */
 size_t qemu_kernel_header_span(const uint8_t *head, size_t len);
 
 /* Non-zero if file_head starts with the same ELF header and program header

@@ -118,6 +118,23 @@ def _quad_note(value):
     return img
 
 
+HEADERS_MAX = 0x10000                              # ELF_KERNEL_HEADERS_MAX
+
+
+def _phdrs_ending_at(end):
+    """The good image with its program header table moved so that it ends
+    at file offset end (past the data, the file grown to hold it)."""
+    img = good_image()
+    table = bytes(img[PHOFF:PHOFF + 3 * PHDR_SIZE])
+    start = end - len(table)
+    assert start >= FILE_SIZE
+    img[PHOFF:PHOFF + len(table)] = bytes(len(table))
+    img.extend(bytes(end - len(img)))
+    img[start:end] = table
+    put(img, E_PHOFF, "<Q", start)
+    return img
+
+
 def _v(name, err, reason, build, doc):
     return {"name": name, "file": name + ".elf", "error": err, "reason": reason,
             "build": build, "doc": doc}
@@ -160,6 +177,12 @@ VARIANTS = [
        "program headers lie past the end of the file",
        lambda: good_image()[:PHOFF + 2 * PHDR_SIZE + 8],
        "file cut in the third program header (e_phnum 3 reaches past EOF)"),
+    _v("phdrs-end-at-64k", "ELF_KERNEL_OK", None, lambda: _phdrs_ending_at(HEADERS_MAX),
+       "program headers moved to end exactly at 64 KiB (the last byte allowed)"),
+    _v("phdrs-past-64k", "ELF_KERNEL_ERR_PHDRS_TOO_FAR",
+       "ELF program headers end past the first 64 KiB of the file",
+       lambda: _phdrs_ending_at(HEADERS_MAX + 1),
+       "program headers moved to end one byte past 64 KiB (file 64 KiB + 1)"),
     _v("segment-past-eof", "ELF_KERNEL_ERR_SEGMENT_OUTSIDE_FILE",
        "a PT_LOAD segment lies past the end of the file",
        lambda: put(good_image(), phdr(1, P_FILESZ), "<Q", 0x1001),
@@ -175,6 +198,10 @@ VARIANTS = [
        "two PT_LOAD segments overlap in physical memory",
        lambda: put(good_image(), phdr(1, P_PADDR), "<Q", BASE + 0x800),
        "data p_paddr inside text"),
+    _v("overlapping-file-ranges", "ELF_KERNEL_ERR_SEGMENT_FILES_OVERLAP",
+       "two PT_LOAD segments load the same file bytes",
+       lambda: put(good_image(), phdr(1, P_OFFSET), "<Q", TEXT_OFF + 0x800),
+       "data p_offset inside the text's file bytes (memory apart)"),
     _v("segment-above-4g", "ELF_KERNEL_ERR_SEGMENT_ABOVE_4G", "reaches above 4 GiB",
        lambda: put(good_image(), phdr(1, P_PADDR), "<Q", 0x100000000),
        "data p_paddr 4 GiB"),

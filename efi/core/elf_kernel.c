@@ -5,8 +5,7 @@
  * loaded. All range checks are written overflow-safe as
  * "off > len || n > len - off".
  */
-#include <elf.h>
-
+#include "elf_abi.h"
 #include "elf_kernel.h"
 #include "pvh_start_info.h"
 
@@ -29,23 +28,64 @@ static int read_at(elf_kernel_read_fn read, void *ctx, uint64_t file_size,
         return read(ctx, off, buf, len);
 }
 
-static enum elf_kernel_error check_ident(const unsigned char *ident, Elf64_Half machine,
-                                         Elf64_Half type, Elf64_Word version) {
-        if (ident[EI_MAG0] != ELFMAG0 || ident[EI_MAG1] != ELFMAG1 ||
-            ident[EI_MAG2] != ELFMAG2 || ident[EI_MAG3] != ELFMAG3)
+static int has_elf_magic(const unsigned char *ident) {
+        return ident[ELF_EI_MAG0] == ELF_MAG0 && ident[ELF_EI_MAG1] == ELF_MAG1 &&
+               ident[ELF_EI_MAG2] == ELF_MAG2 && ident[ELF_EI_MAG3] == ELF_MAG3;
+}
+
+static enum elf_kernel_error check_ident(const unsigned char *ident, uint16_t machine,
+                                         uint16_t type, uint32_t version) {
+        if (!has_elf_magic(ident))
                 return ELF_KERNEL_ERR_BAD_MAGIC;
-        if (ident[EI_CLASS] != ELFCLASS32 && ident[EI_CLASS] != ELFCLASS64)
+        if (ident[ELF_EI_CLASS] != ELF_CLASS32 && ident[ELF_EI_CLASS] != ELF_CLASS64)
                 return ELF_KERNEL_ERR_BAD_CLASS;
-        if (ident[EI_DATA] != ELFDATA2LSB)
+        if (ident[ELF_EI_DATA] != ELF_DATA2LSB)
                 return ELF_KERNEL_ERR_BAD_ENDIAN;
-        if (ident[EI_VERSION] != EV_CURRENT || version != EV_CURRENT)
+        if (ident[ELF_EI_VERSION] != ELF_EV_CURRENT || version != ELF_EV_CURRENT)
                 return ELF_KERNEL_ERR_BAD_VERSION;
-        if ((ident[EI_CLASS] == ELFCLASS64 && machine != EM_X86_64) ||
-            (ident[EI_CLASS] == ELFCLASS32 && machine != EM_386))
+        if ((ident[ELF_EI_CLASS] == ELF_CLASS64 && machine != ELF_EM_X86_64) ||
+            (ident[ELF_EI_CLASS] == ELF_CLASS32 && machine != ELF_EM_386))
                 return ELF_KERNEL_ERR_BAD_MACHINE;
-        if (type != ET_EXEC)
+        if (type != ELF_ET_EXEC)
                 return ELF_KERNEL_ERR_BAD_TYPE;
         return ELF_KERNEL_OK;
+}
+
+/* A little-endian field of size bytes at head + off. */
+static uint64_t read_le(const unsigned char *head, size_t off, size_t size) {
+        uint64_t v = 0;
+        while (size--)
+                v = v << 8 | head[off + size];
+        return v;
+}
+
+/* One field of whichever ELF header class head holds. */
+#define EHDR_FIELD(head, is64, field)                                                              \
+        ((is64) ? read_le((head), offsetof(struct elf64_ehdr, field), sizeof(((struct elf64_ehdr *)0)->field)) \
+                : read_le((head), offsetof(struct elf32_ehdr, field), sizeof(((struct elf32_ehdr *)0)->field)))
+
+int elf_kernel_headers_end(const void *head, size_t len, uint64_t *end) {
+        const unsigned char *b = head;
+        uint64_t header_size, phoff, table;
+        int is64;
+
+        if (len < ELF_EI_NIDENT || !has_elf_magic(b) || b[ELF_EI_DATA] != ELF_DATA2LSB ||
+            (b[ELF_EI_CLASS] != ELF_CLASS64 && b[ELF_EI_CLASS] != ELF_CLASS32))
+                return -1;
+        is64 = b[ELF_EI_CLASS] == ELF_CLASS64;
+        header_size = is64 ? sizeof(struct elf64_ehdr) : sizeof(struct elf32_ehdr);
+        if (len < header_size)
+                return -1;
+        phoff = EHDR_FIELD(b, is64, e_phoff);
+        /* Two 16-bit fields: the product fits in 32 bits. */
+        table = EHDR_FIELD(b, is64, e_phnum) * EHDR_FIELD(b, is64, e_phentsize);
+        if (phoff > UINT64_MAX - table)
+                *end = UINT64_MAX;
+        else if (phoff + table > header_size)
+                *end = phoff + table;
+        else
+                *end = header_size;
+        return 0;
 }
 
 static int addr_in_segments(const struct elf_kernel *k, uint64_t addr) {
@@ -63,17 +103,14 @@ static int addr_in_segments(const struct elf_kernel *k, uint64_t addr) {
  * to the segment's alignment (4, or 8 for SHT_NOTE with 8-byte alignment).
  */
 static enum elf_kernel_error scan_note_segment(elf_kernel_read_fn read, void *ctx,
-                                               uint64_t file_size,
                                                const struct phdr_info *ph,
                                                int *found, uint64_t *value) {
         uint64_t align = ph->align == 8 ? 8 : 4;
         uint64_t pos = 0;
 
-        if (!range_in(ph->offset, ph->filesz, file_size))
-                return ELF_KERNEL_ERR_NOTE_OUTSIDE_FILE;
-
-        while (ph->filesz - pos >= sizeof(Elf32_Nhdr)) {
-                Elf32_Nhdr nh;
+        /* parse_layout() has checked that the segment lies in the file. */
+        while (ph->filesz - pos >= sizeof(struct elf_nhdr)) {
+                struct elf_nhdr nh;
                 uint64_t name_off, desc_off, next;
 
                 if (read(ctx, ph->offset + pos, &nh, sizeof(nh)) != 0)
@@ -114,32 +151,102 @@ static enum elf_kernel_error scan_note_segment(elf_kernel_read_fn read, void *ct
         return ELF_KERNEL_OK;
 }
 
-/* The ELF header and program headers, and the PT_LOAD segments checked
- * against the file: everything but the entry point and the notes. */
+/* Nonzero if two non-empty ranges share a byte. Callers pass ranges whose
+ * ends do not wrap: file ranges checked against the file, memory ranges
+ * checked below 4 GiB. (An empty range inside another would count, so
+ * callers leave those out.) */
+static int ranges_intersect(uint64_t a_off, uint64_t a_len, uint64_t b_off, uint64_t b_len) {
+        return a_off < b_off + b_len && b_off < a_off + a_len;
+}
+
+/* One PT_LOAD, checked against the file, 4 GiB and the segments before it,
+ * and recorded if it occupies memory. */
+static enum elf_kernel_error add_load_segment(struct elf_kernel *k, const struct phdr_info *p,
+                                              uint64_t file_size) {
+        if (!range_in(p->offset, p->filesz, file_size))
+                return ELF_KERNEL_ERR_SEGMENT_OUTSIDE_FILE;
+        if (p->filesz > p->memsz)
+                return ELF_KERNEL_ERR_FILESZ_GT_MEMSZ;
+        if (p->memsz == 0)
+                return ELF_KERNEL_OK;
+        /* PVH enters with paging off: every byte must be below 4 GiB. */
+        if (!range_in(p->paddr, p->memsz, FOUR_GIB))
+                return ELF_KERNEL_ERR_SEGMENT_ABOVE_4G;
+        for (unsigned j = 0; j < k->nr_segments; j++) {
+                const struct elf_kernel_segment *s = &k->segments[j];
+                if (ranges_intersect(p->paddr, p->memsz, s->paddr, s->mem_size))
+                        return ELF_KERNEL_ERR_SEGMENTS_OVERLAP;
+        }
+        /*
+         * pvhboot reads every file byte once and hashes what it reads. A
+         * byte that two segments load would be read twice, and a storage
+         * device could answer differently the second time, so the hash
+         * would not cover what is loaded. Empty file ranges share nothing.
+         */
+        for (unsigned j = 0; j < k->nr_segments && p->filesz > 0; j++) {
+                const struct elf_kernel_segment *s = &k->segments[j];
+                if (s->file_size > 0 &&
+                    ranges_intersect(p->offset, p->filesz, s->file_offset, s->file_size))
+                        return ELF_KERNEL_ERR_SEGMENT_FILES_OVERLAP;
+        }
+        if (k->nr_segments == ELF_KERNEL_MAX_SEGMENTS)
+                return ELF_KERNEL_ERR_TOO_MANY_SEGMENTS;
+        k->segments[k->nr_segments++] = (struct elf_kernel_segment){
+                .file_offset = p->offset, .file_size = p->filesz,
+                .paddr = p->paddr, .mem_size = p->memsz };
+        return ELF_KERNEL_OK;
+}
+
+/*
+ * One PT_NOTE, recorded if it has file bytes. The loader reads the headers
+ * and the notes first into memory it keeps, parses them from there and
+ * feeds the same bytes into the kernel's hash: so the notes must be known
+ * once the program headers are, lie in the file, and be few and small.
+ */
+static enum elf_kernel_error add_note_segment(struct elf_kernel *k, const struct phdr_info *p,
+                                              uint64_t file_size, uint64_t *notes_bytes) {
+        if (p->filesz == 0)
+                return ELF_KERNEL_OK;
+        if (!range_in(p->offset, p->filesz, file_size))
+                return ELF_KERNEL_ERR_NOTE_OUTSIDE_FILE;
+        if (k->nr_notes == ELF_KERNEL_MAX_NOTE_SEGMENTS)
+                return ELF_KERNEL_ERR_TOO_MANY_NOTE_SEGMENTS;
+        if (p->filesz > ELF_KERNEL_NOTES_MAX - *notes_bytes)
+                return ELF_KERNEL_ERR_NOTES_TOO_LARGE;
+        *notes_bytes += p->filesz;
+        k->notes[k->nr_notes++] = (struct elf_kernel_note_range){
+                .file_offset = p->offset, .file_size = p->filesz };
+        return ELF_KERNEL_OK;
+}
+
+/* The ELF header and program headers, the PT_LOAD segments checked against
+ * the file, and where the PT_NOTE segments lie: everything but the entry
+ * point and the notes' contents. */
 static enum elf_kernel_error parse_layout(elf_kernel_read_fn read, void *ctx, uint64_t file_size,
                                           struct elf_kernel *k, struct phdr_info *ph, uint64_t *nr_phdrs) {
         union {
-                unsigned char ident[EI_NIDENT];
-                Elf32_Ehdr e32;
-                Elf64_Ehdr e64;
+                unsigned char ident[ELF_EI_NIDENT];
+                struct elf32_ehdr e32;
+                struct elf64_ehdr e64;
         } eh;
-        uint64_t phoff, phentsize, phnum;
+        uint64_t phoff, phentsize, phnum, headers_end, notes_bytes = 0;
+        size_t header_size;
         enum elf_kernel_error err;
 
         *k = (struct elf_kernel){ .file_size = file_size, .error_phdr = -1 };
 
-        if (file_size < EI_NIDENT)
+        if (file_size < ELF_EI_NIDENT)
                 return ELF_KERNEL_ERR_TRUNCATED_HEADER;
-        if (read_at(read, ctx, file_size, 0, eh.ident, EI_NIDENT) != 0)
+        if (read_at(read, ctx, file_size, 0, eh.ident, ELF_EI_NIDENT) != 0)
                 return ELF_KERNEL_ERR_READ;
-        if (eh.ident[EI_MAG0] != ELFMAG0 || eh.ident[EI_MAG1] != ELFMAG1 ||
-            eh.ident[EI_MAG2] != ELFMAG2 || eh.ident[EI_MAG3] != ELFMAG3)
+        if (!has_elf_magic(eh.ident))
                 return ELF_KERNEL_ERR_BAD_MAGIC;
 
-        if (eh.ident[EI_CLASS] == ELFCLASS64) {
-                if (file_size < sizeof(Elf64_Ehdr))
+        if (eh.ident[ELF_EI_CLASS] == ELF_CLASS64) {
+                header_size = sizeof(struct elf64_ehdr);
+                if (file_size < header_size)
                         return ELF_KERNEL_ERR_TRUNCATED_HEADER;
-                if (read_at(read, ctx, file_size, 0, &eh.e64, sizeof(Elf64_Ehdr)) != 0)
+                if (read_at(read, ctx, file_size, 0, &eh.e64, header_size) != 0)
                         return ELF_KERNEL_ERR_READ;
                 err = check_ident(eh.ident, eh.e64.e_machine, eh.e64.e_type, eh.e64.e_version);
                 if (err)
@@ -149,12 +256,13 @@ static enum elf_kernel_error parse_layout(elf_kernel_read_fn read, void *ctx, ui
                 phoff = eh.e64.e_phoff;
                 phentsize = eh.e64.e_phentsize;
                 phnum = eh.e64.e_phnum;
-                if (phentsize != sizeof(Elf64_Phdr))
+                if (phentsize != sizeof(struct elf64_phdr))
                         return ELF_KERNEL_ERR_BAD_PHENTSIZE;
-        } else if (eh.ident[EI_CLASS] == ELFCLASS32) {
-                if (file_size < sizeof(Elf32_Ehdr))
+        } else if (eh.ident[ELF_EI_CLASS] == ELF_CLASS32) {
+                header_size = sizeof(struct elf32_ehdr);
+                if (file_size < header_size)
                         return ELF_KERNEL_ERR_TRUNCATED_HEADER;
-                if (read_at(read, ctx, file_size, 0, &eh.e32, sizeof(Elf32_Ehdr)) != 0)
+                if (read_at(read, ctx, file_size, 0, &eh.e32, header_size) != 0)
                         return ELF_KERNEL_ERR_READ;
                 err = check_ident(eh.ident, eh.e32.e_machine, eh.e32.e_type, eh.e32.e_version);
                 if (err)
@@ -164,7 +272,7 @@ static enum elf_kernel_error parse_layout(elf_kernel_read_fn read, void *ctx, ui
                 phoff = eh.e32.e_phoff;
                 phentsize = eh.e32.e_phentsize;
                 phnum = eh.e32.e_phnum;
-                if (phentsize != sizeof(Elf32_Phdr))
+                if (phentsize != sizeof(struct elf32_phdr))
                         return ELF_KERNEL_ERR_BAD_PHENTSIZE;
         } else
                 return ELF_KERNEL_ERR_BAD_CLASS;
@@ -176,17 +284,24 @@ static enum elf_kernel_error parse_layout(elf_kernel_read_fn read, void *ctx, ui
                 return ELF_KERNEL_ERR_TOO_MANY_PHDRS;
         if (!range_in(phoff, phnum * phentsize, file_size))
                 return ELF_KERNEL_ERR_PHDRS_OUTSIDE_FILE;
+        /* The loader keeps the headers from one read of the file's start
+         * (see ELF_KERNEL_HEADERS_MAX). The ELF header itself is far
+         * shorter, so the table's end decides; it lies in the file, so it
+         * does not wrap. (elf_kernel_headers_end() gives the same end.) */
+        headers_end = phoff + phnum * phentsize;
+        if (headers_end > ELF_KERNEL_HEADERS_MAX)
+                return ELF_KERNEL_ERR_PHDRS_TOO_FAR;
 
         for (uint64_t i = 0; i < phnum; i++) {
                 uint64_t off = phoff + i * phentsize;
                 if (k->elf_class == 64) {
-                        Elf64_Phdr p;
+                        struct elf64_phdr p;
                         if (read(ctx, off, &p, sizeof(p)) != 0)
                                 return ELF_KERNEL_ERR_READ;
                         ph[i] = (struct phdr_info){ p.p_type, p.p_offset, p.p_vaddr, p.p_paddr,
                                                     p.p_filesz, p.p_memsz, p.p_align };
                 } else {
-                        Elf32_Phdr p;
+                        struct elf32_phdr p;
                         if (read(ctx, off, &p, sizeof(p)) != 0)
                                 return ELF_KERNEL_ERR_READ;
                         ph[i] = (struct phdr_info){ p.p_type, p.p_offset, p.p_vaddr, p.p_paddr,
@@ -195,33 +310,26 @@ static enum elf_kernel_error parse_layout(elf_kernel_read_fn read, void *ctx, ui
         }
 
         for (uint64_t i = 0; i < phnum; i++) {
-                const struct phdr_info *p = &ph[i];
-                if (p->type != PT_LOAD)
+                if (ph[i].type != ELF_PT_LOAD)
                         continue;
                 k->error_phdr = (int)i;
-                if (!range_in(p->offset, p->filesz, file_size))
-                        return ELF_KERNEL_ERR_SEGMENT_OUTSIDE_FILE;
-                if (p->filesz > p->memsz)
-                        return ELF_KERNEL_ERR_FILESZ_GT_MEMSZ;
-                if (p->memsz == 0)
-                        continue;
-                /* PVH enters with paging off: every byte must be below 4 GiB. */
-                if (!range_in(p->paddr, p->memsz, FOUR_GIB))
-                        return ELF_KERNEL_ERR_SEGMENT_ABOVE_4G;
-                for (unsigned j = 0; j < k->nr_segments; j++) {
-                        const struct elf_kernel_segment *s = &k->segments[j];
-                        if (p->paddr < s->paddr + s->mem_size && s->paddr < p->paddr + p->memsz)
-                                return ELF_KERNEL_ERR_SEGMENTS_OVERLAP;
-                }
-                if (k->nr_segments == ELF_KERNEL_MAX_SEGMENTS)
-                        return ELF_KERNEL_ERR_TOO_MANY_SEGMENTS;
-                k->segments[k->nr_segments++] = (struct elf_kernel_segment){
-                        .file_offset = p->offset, .file_size = p->filesz,
-                        .paddr = p->paddr, .mem_size = p->memsz };
+                err = add_load_segment(k, &ph[i], file_size);
+                if (err)
+                        return err;
         }
         k->error_phdr = -1;
         if (k->nr_segments == 0)
                 return ELF_KERNEL_ERR_NO_LOAD_SEGMENTS;
+
+        for (uint64_t i = 0; i < phnum; i++) {
+                if (ph[i].type != ELF_PT_NOTE)
+                        continue;
+                k->error_phdr = (int)i;
+                err = add_note_segment(k, &ph[i], file_size, &notes_bytes);
+                if (err)
+                        return err;
+        }
+        k->error_phdr = -1;
         *nr_phdrs = phnum;
         return ELF_KERNEL_OK;
 }
@@ -249,18 +357,19 @@ enum elf_kernel_error elf_kernel_parse(elf_kernel_read_fn read, void *ctx,
                 int inside = addr_in_segments(k, k->entry);
                 for (uint64_t i = 0; i < phnum && !inside; i++) {
                         const struct phdr_info *p = &ph[i];
-                        if (p->type == PT_LOAD && k->entry >= p->vaddr && k->entry - p->vaddr < p->memsz)
+                        if (p->type == ELF_PT_LOAD && k->entry >= p->vaddr && k->entry - p->vaddr < p->memsz)
                                 inside = 1;
                 }
                 if (!inside)
                         return ELF_KERNEL_ERR_ENTRY_OUTSIDE_SEGMENTS;
         }
 
+        /* The PT_NOTEs parse_layout() recorded: in the file, with bytes. */
         for (uint64_t i = 0; i < phnum; i++) {
-                if (ph[i].type != PT_NOTE)
+                if (ph[i].type != ELF_PT_NOTE || ph[i].filesz == 0)
                         continue;
                 k->error_phdr = (int)i;
-                err = scan_note_segment(read, ctx, file_size, &ph[i], &found_pvh, &pvh_value);
+                err = scan_note_segment(read, ctx, &ph[i], &found_pvh, &pvh_value);
                 if (err)
                         return err;
         }
@@ -311,6 +420,10 @@ const char *elf_kernel_strerror(enum elf_kernel_error err) {
         case ELF_KERNEL_ERR_PVH_NOTE_BAD_SIZE: return "PVH entry note has a descriptor that is not 4 or 8 bytes; the file is corrupt";
         case ELF_KERNEL_ERR_PVH_ENTRY_ABOVE_4G: return "PVH entry point is above 4 GiB; the file is corrupt";
         case ELF_KERNEL_ERR_PVH_ENTRY_OUTSIDE_SEGMENTS: return "PVH entry point is outside every PT_LOAD segment; the file is corrupt";
+        case ELF_KERNEL_ERR_SEGMENT_FILES_OVERLAP: return "two PT_LOAD segments load the same file bytes; the file is corrupt";
+        case ELF_KERNEL_ERR_PHDRS_TOO_FAR: return "ELF program headers end past the first 64 KiB of the file";
+        case ELF_KERNEL_ERR_TOO_MANY_NOTE_SEGMENTS: return "ELF has more than 8 PT_NOTE segments";
+        case ELF_KERNEL_ERR_NOTES_TOO_LARGE: return "ELF PT_NOTE segments hold more than 64 KiB together";
         case ELF_KERNEL_ERR__MAX: break;
         }
         return "unknown error";

@@ -1,5 +1,4 @@
 /* SPDX-License-Identifier: MIT */
-#include <elf.h>
 #include <stddef.h>
 
 #include "qemu_kernel.h"
@@ -37,34 +36,12 @@ int qemu_kernel_is_pvh_headers_only(elf_kernel_read_fn read, void *ctx, uint64_t
         return file_size - QEMU_KERNEL_SETUP_SIZE == high - low;
 }
 
-static uint64_t read_le(const uint8_t *p, unsigned bytes) {
-        uint64_t v = 0;
-        while (bytes--)
-                v = v << 8 | p[bytes];
-        return v;
-}
-
-/* The same field of Elf64_Ehdr or Elf32_Ehdr, whichever class head is. */
-#define EHDR_FIELD(head, is64, field)                                                         \
-        ((is64) ? read_le((head) + offsetof(Elf64_Ehdr, field), sizeof(((Elf64_Ehdr *)0)->field)) \
-                : read_le((head) + offsetof(Elf32_Ehdr, field), sizeof(((Elf32_Ehdr *)0)->field)))
-
 size_t qemu_kernel_header_span(const uint8_t *head, size_t len) {
-        uint64_t phoff, table;
-        int is64;
+        uint64_t end;
 
-        if (len < EI_NIDENT || head[EI_MAG0] != ELFMAG0 || head[EI_MAG1] != ELFMAG1 || head[EI_MAG2] != ELFMAG2 ||
-            head[EI_MAG3] != ELFMAG3 || head[EI_DATA] != ELFDATA2LSB ||
-            (head[EI_CLASS] != ELFCLASS64 && head[EI_CLASS] != ELFCLASS32))
+        if (elf_kernel_headers_end(head, len, &end) != 0 || end > len)
                 return 0;
-        is64 = head[EI_CLASS] == ELFCLASS64;
-        if (len < (is64 ? sizeof(Elf64_Ehdr) : sizeof(Elf32_Ehdr)))
-                return 0;
-        phoff = EHDR_FIELD(head, is64, e_phoff);
-        table = EHDR_FIELD(head, is64, e_phnum) * EHDR_FIELD(head, is64, e_phentsize);
-        if (table == 0 || phoff > len || table > len - phoff)
-                return 0;
-        return (size_t)(phoff + table);
+        return (size_t)end;
 }
 
 int qemu_kernel_same_headers(const uint8_t *qemu_blob, const uint8_t *file_head, size_t len) {

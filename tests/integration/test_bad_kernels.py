@@ -177,7 +177,8 @@ def test_cases_cover_the_brief():
     assert len(CASES) >= 12
     for n in ("bad-magic", "bad-class", "big-endian", "wrong-machine", "et-dyn", "phentsize",
               "phoff-past-eof", "phnum-past-eof", "offset-size-overflow", "filesz-gt-memsz",
-              "overlapping-loads", "segment-above-4g", "entry-outside", "no-note",
+              "overlapping-loads", "overlapping-file-ranges", "phdrs-past-64k",
+              "segment-above-4g", "entry-outside", "no-note",
               "note-owner-not-xen", "note-descsz-2", "note-quad-above-4g",
               "note-past-segment-end", "empty", "directory-as-kernel", "kernel-in-mmconfig",
               "kernel-in-reserved", "initrd-too-big", "cmdline-2048", "missing-initrd"):

@@ -4,21 +4,67 @@
  * break one field at a time, and assert the exact error.
  */
 #include <elf.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
+#include "elf_abi.h"
 #include "elf_kernel.h"
 #include "pvh_start_info.h"
 #include "qemu_kernel.h"
 #include "testlib.h"
 
+/*
+ * elf_abi.h is written from the gABI; glibc's <elf.h> from the same text.
+ * Both in one translation unit must not clash, and must agree on every
+ * size, offset and value the core uses.
+ */
+#define SAME_FIELD(ours, theirs, field)                                                 \
+        _Static_assert(offsetof(ours, field) == offsetof(theirs, field) &&               \
+                       sizeof(((ours *)0)->field) == sizeof(((theirs *)0)->field), #field)
+#define SAME_EHDR(ours, theirs)                                                          \
+        _Static_assert(sizeof(ours) == sizeof(theirs), #ours);                           \
+        SAME_FIELD(ours, theirs, e_ident); SAME_FIELD(ours, theirs, e_type);             \
+        SAME_FIELD(ours, theirs, e_machine); SAME_FIELD(ours, theirs, e_version);        \
+        SAME_FIELD(ours, theirs, e_entry); SAME_FIELD(ours, theirs, e_phoff);            \
+        SAME_FIELD(ours, theirs, e_shoff); SAME_FIELD(ours, theirs, e_flags);            \
+        SAME_FIELD(ours, theirs, e_ehsize); SAME_FIELD(ours, theirs, e_phentsize);       \
+        SAME_FIELD(ours, theirs, e_phnum); SAME_FIELD(ours, theirs, e_shentsize);        \
+        SAME_FIELD(ours, theirs, e_shnum); SAME_FIELD(ours, theirs, e_shstrndx)
+#define SAME_PHDR(ours, theirs)                                                          \
+        _Static_assert(sizeof(ours) == sizeof(theirs), #ours);                           \
+        SAME_FIELD(ours, theirs, p_type); SAME_FIELD(ours, theirs, p_flags);             \
+        SAME_FIELD(ours, theirs, p_offset); SAME_FIELD(ours, theirs, p_vaddr);           \
+        SAME_FIELD(ours, theirs, p_paddr); SAME_FIELD(ours, theirs, p_filesz);           \
+        SAME_FIELD(ours, theirs, p_memsz); SAME_FIELD(ours, theirs, p_align)
+SAME_EHDR(struct elf32_ehdr, Elf32_Ehdr);
+SAME_EHDR(struct elf64_ehdr, Elf64_Ehdr);
+SAME_PHDR(struct elf32_phdr, Elf32_Phdr);
+SAME_PHDR(struct elf64_phdr, Elf64_Phdr);
+_Static_assert(sizeof(struct elf_nhdr) == sizeof(Elf32_Nhdr) && sizeof(struct elf_nhdr) == sizeof(Elf64_Nhdr),
+               "note header");
+SAME_FIELD(struct elf_nhdr, Elf32_Nhdr, n_namesz);
+SAME_FIELD(struct elf_nhdr, Elf32_Nhdr, n_descsz);
+SAME_FIELD(struct elf_nhdr, Elf32_Nhdr, n_type);
+_Static_assert(ELF_EI_MAG0 == EI_MAG0 && ELF_EI_MAG1 == EI_MAG1 && ELF_EI_MAG2 == EI_MAG2 &&
+               ELF_EI_MAG3 == EI_MAG3 && ELF_EI_CLASS == EI_CLASS && ELF_EI_DATA == EI_DATA &&
+               ELF_EI_VERSION == EI_VERSION && ELF_EI_NIDENT == EI_NIDENT, "EI_*");
+_Static_assert(ELF_MAG0 == ELFMAG0 && ELF_MAG1 == ELFMAG1 && ELF_MAG2 == ELFMAG2 && ELF_MAG3 == ELFMAG3,
+               "ELFMAG*");
+_Static_assert(ELF_CLASS32 == ELFCLASS32 && ELF_CLASS64 == ELFCLASS64 && ELF_DATA2LSB == ELFDATA2LSB &&
+               ELF_EV_CURRENT == EV_CURRENT && ELF_ET_EXEC == ET_EXEC && ELF_EM_386 == EM_386 &&
+               ELF_EM_X86_64 == EM_X86_64 && ELF_PT_LOAD == PT_LOAD && ELF_PT_NOTE == PT_NOTE,
+               "constants");
+
 #define IMG_SIZE 0x4000
+/* Room for images past ELF_KERNEL_HEADERS_MAX and ELF_KERNEL_NOTES_MAX. */
+#define IMG_CAP 0x12000
 #define NOTE_OFF 0x200
 #define TEXT_PADDR 0x1000000u
 #define PVH_ENTRY (TEXT_PADDR + 0x100)
 
 struct image {
-        unsigned char b[IMG_SIZE];
+        unsigned char b[IMG_CAP];
         size_t len;
         int out_of_bounds_read;
 };
@@ -321,6 +367,324 @@ static void test_note_errors(void) {
         CHECK_EQ(parse(&im, &k), ELF_KERNEL_ERR_NOTE_OUTSIDE_FILE);
 }
 
+/* Moves build64()'s program header table to new_off (leaving the old
+ * place zero) and gives it phnum entries, the new ones zero (PT_NULL). */
+static Elf64_Phdr *move_phdrs64(struct image *im, uint64_t new_off, unsigned phnum) {
+        Elf64_Ehdr *e = (Elf64_Ehdr *)im->b;
+        Elf64_Phdr old[3];
+        memcpy(old, im->b + e->e_phoff, sizeof(old));
+        memset(im->b + e->e_phoff, 0, sizeof(old));
+        memset(im->b + new_off, 0, phnum * sizeof(Elf64_Phdr));
+        memcpy(im->b + new_off, old, sizeof(old));
+        e->e_phoff = new_off;
+        e->e_phnum = phnum;
+        return (Elf64_Phdr *)(im->b + new_off);
+}
+
+static void test_good_records_notes(void) {
+        struct image im;
+        struct elf_kernel k;
+        build64(&im);
+        CHECK_EQ(elf_kernel_parse_layout(mem_read, &im, im.len, &k), ELF_KERNEL_OK);
+        CHECK_EQ(k.nr_notes, 1);
+        CHECK_EQ(k.notes[0].file_offset, NOTE_OFF);
+        CHECK_EQ(k.notes[0].file_size, phdrs64(&im)[2].p_filesz);
+        CHECK_EQ(parse(&im, &k), ELF_KERNEL_OK);
+        CHECK_EQ(k.nr_notes, 1);
+        build32(&im);
+        CHECK_EQ(parse(&im, &k), ELF_KERNEL_OK);
+        CHECK_EQ(k.nr_notes, 1);
+        CHECK_EQ(k.notes[0].file_offset, NOTE_OFF);
+}
+
+/* Two PT_LOADs that load the same file bytes, at different addresses. */
+static void test_segment_files_overlap(void) {
+        struct image im;
+        struct elf_kernel k;
+        Elf64_Phdr *ph;
+
+        /* The data segment's file bytes start inside the text's
+         * (text: file 0x1000..0x3000; data 0x3000..0x4000). */
+        build64(&im);
+        ph = phdrs64(&im);
+        ph[1].p_offset = 0x2FFF;
+        ph[1].p_filesz = 0x1000;
+        CHECK_EQ(parse(&im, &k), ELF_KERNEL_ERR_SEGMENT_FILES_OVERLAP);
+        CHECK_EQ(k.error_phdr, 1);
+        CHECK_STR(elf_kernel_strerror(ELF_KERNEL_ERR_SEGMENT_FILES_OVERLAP),
+                  "two PT_LOAD segments load the same file bytes; the file is corrupt");
+
+        /* The same two ranges the other way round: the second is reported. */
+        build64(&im);
+        ph = phdrs64(&im);
+        ph[0].p_offset = 0x3000;
+        ph[0].p_filesz = 0x1000;
+        ph[1].p_offset = 0x1000;
+        ph[1].p_filesz = 0x2001;
+        ph[1].p_memsz = 0x3000;
+        CHECK_EQ(parse(&im, &k), ELF_KERNEL_ERR_SEGMENT_FILES_OVERLAP);
+        CHECK_EQ(k.error_phdr, 1);
+
+        /* One range inside the other. */
+        build64(&im);
+        ph = phdrs64(&im);
+        ph[1].p_offset = 0x1800;
+        ph[1].p_filesz = 0x10;
+        CHECK_EQ(parse(&im, &k), ELF_KERNEL_ERR_SEGMENT_FILES_OVERLAP);
+
+        /* Adjacent ranges share no byte: the good image has them. */
+        build64(&im);
+        ph = phdrs64(&im);
+        CHECK_EQ(ph[0].p_offset + ph[0].p_filesz, ph[1].p_offset);
+        CHECK_EQ(parse(&im, &k), ELF_KERNEL_OK);
+
+        /* A segment with no file bytes (all .bss) reads nothing. */
+        build64(&im);
+        ph = phdrs64(&im);
+        ph[1].p_offset = 0x1800;
+        ph[1].p_filesz = 0;
+        CHECK_EQ(parse(&im, &k), ELF_KERNEL_OK);
+
+        /* Also when it comes first, its offset inside the other's bytes. */
+        build64(&im);
+        ph = phdrs64(&im);
+        ph[0].p_offset = 0x3800;
+        ph[0].p_filesz = 0;
+        CHECK_EQ(parse(&im, &k), ELF_KERNEL_OK);
+
+        /* Nor does a PT_LOAD with p_memsz 0 (and so p_filesz 0). */
+        build64(&im);
+        ph = move_phdrs64(&im, 0x400, 4);
+        ph[3] = (Elf64_Phdr){ PT_LOAD, PF_R, 0x1800, 0, TEXT_PADDR + 0x100000, 0, 0, 0x1000 };
+        CHECK_EQ(parse(&im, &k), ELF_KERNEL_OK);
+        CHECK_EQ(k.nr_segments, 2);
+
+        /* Physical overlap is still found first and named as such. */
+        build64(&im);
+        ph = phdrs64(&im);
+        ph[1].p_offset = 0x1000;
+        ph[1].p_paddr = TEXT_PADDR;
+        CHECK_EQ(parse(&im, &k), ELF_KERNEL_ERR_SEGMENTS_OVERLAP);
+}
+
+static void test_phdrs_too_far(void) {
+        static struct image im;
+        struct elf_kernel k;
+        const uint64_t table = 3 * sizeof(Elf64_Phdr);
+
+        /* Ending exactly at 64 KiB is allowed ... */
+        build64(&im);
+        im.len = IMG_CAP;
+        move_phdrs64(&im, ELF_KERNEL_HEADERS_MAX - table, 3);
+        CHECK_EQ(parse(&im, &k), ELF_KERNEL_OK);
+
+        /* ... one byte further is not. */
+        build64(&im);
+        im.len = IMG_CAP;
+        move_phdrs64(&im, ELF_KERNEL_HEADERS_MAX - table + 1, 3);
+        CHECK_EQ(parse(&im, &k), ELF_KERNEL_ERR_PHDRS_TOO_FAR);
+        CHECK_EQ(k.error_phdr, -1);
+        CHECK_STR(elf_kernel_strerror(ELF_KERNEL_ERR_PHDRS_TOO_FAR),
+                  "ELF program headers end past the first 64 KiB of the file");
+
+        /* The layout alone refuses it too. */
+        CHECK_EQ(elf_kernel_parse_layout(mem_read, &im, im.len, &k), ELF_KERNEL_ERR_PHDRS_TOO_FAR);
+
+        /* Past 64 KiB and past the end of the file: the file error wins. */
+        im.len = ELF_KERNEL_HEADERS_MAX;
+        CHECK_EQ(parse(&im, &k), ELF_KERNEL_ERR_PHDRS_OUTSIDE_FILE);
+
+        /* ELF32 the same way, at the boundary. */
+        build32(&im);
+        im.len = IMG_CAP;
+        {
+                Elf32_Ehdr *e = (Elf32_Ehdr *)im.b;
+                uint32_t end = ELF_KERNEL_HEADERS_MAX;
+                memcpy(im.b + end - 2 * sizeof(Elf32_Phdr), im.b + e->e_phoff, 2 * sizeof(Elf32_Phdr));
+                e->e_phoff = end - 2 * sizeof(Elf32_Phdr);
+                CHECK_EQ(parse(&im, &k), ELF_KERNEL_OK);
+                memmove(im.b + e->e_phoff + 1, im.b + e->e_phoff, 2 * sizeof(Elf32_Phdr));
+                e->e_phoff += 1;
+                CHECK_EQ(parse(&im, &k), ELF_KERNEL_ERR_PHDRS_TOO_FAR);
+        }
+}
+
+static void test_note_segments(void) {
+        static struct image im;
+        struct elf_kernel k;
+        Elf64_Phdr *ph;
+        uint64_t nlen;
+
+        /* Eight PT_NOTEs with bytes (the same notes eight times) are fine,
+         * and recorded in program header order. */
+        build64(&im);
+        ph = move_phdrs64(&im, 0x400, 2 + ELF_KERNEL_MAX_NOTE_SEGMENTS);
+        nlen = ph[2].p_filesz;
+        for (unsigned i = 3; i < 2 + ELF_KERNEL_MAX_NOTE_SEGMENTS; i++) {
+                ph[i] = ph[2];
+                ph[i].p_offset = NOTE_OFF + 12 + 8;     /* the Xen note alone */
+                ph[i].p_filesz = nlen - 12 - 8;
+        }
+        CHECK_EQ(parse(&im, &k), ELF_KERNEL_OK);
+        CHECK_EQ(k.nr_notes, ELF_KERNEL_MAX_NOTE_SEGMENTS);
+        CHECK_EQ(k.notes[0].file_offset, NOTE_OFF);
+        CHECK_EQ(k.notes[0].file_size, nlen);
+        CHECK_EQ(k.notes[7].file_offset, NOTE_OFF + 12 + 8);
+        CHECK_EQ(k.notes[7].file_size, nlen - 12 - 8);
+
+        /* A ninth. */
+        build64(&im);
+        ph = move_phdrs64(&im, 0x400, 3 + ELF_KERNEL_MAX_NOTE_SEGMENTS);
+        for (unsigned i = 3; i < 3 + ELF_KERNEL_MAX_NOTE_SEGMENTS; i++)
+                ph[i] = ph[2];
+        CHECK_EQ(parse(&im, &k), ELF_KERNEL_ERR_TOO_MANY_NOTE_SEGMENTS);
+        CHECK_EQ(k.error_phdr, 2 + ELF_KERNEL_MAX_NOTE_SEGMENTS);
+        /* ... unless it is empty: a PT_NOTE without file bytes is skipped. */
+        ph[2 + ELF_KERNEL_MAX_NOTE_SEGMENTS].p_filesz = 0;
+        ph[2 + ELF_KERNEL_MAX_NOTE_SEGMENTS].p_offset = UINT64_MAX;
+        CHECK_EQ(parse(&im, &k), ELF_KERNEL_OK);
+        CHECK_EQ(k.nr_notes, ELF_KERNEL_MAX_NOTE_SEGMENTS);
+
+        /* 64 KiB of notes in all is allowed, one byte more is not. */
+        build64(&im);
+        im.len = IMG_CAP;
+        ph = move_phdrs64(&im, 0x400, 4);
+        nlen = ph[2].p_filesz;
+        /* (zeros: a run of empty notes) */
+        ph[3] = (Elf64_Phdr){ PT_NOTE, PF_R, 0x1000, 0, 0, ELF_KERNEL_NOTES_MAX - nlen,
+                              ELF_KERNEL_NOTES_MAX - nlen, 4 };
+        CHECK_EQ(parse(&im, &k), ELF_KERNEL_OK);
+        CHECK_EQ(k.nr_notes, 2);
+        ph[3].p_filesz++;
+        CHECK_EQ(parse(&im, &k), ELF_KERNEL_ERR_NOTES_TOO_LARGE);
+        CHECK_EQ(k.error_phdr, 3);
+        /* A single PT_NOTE over 64 KiB. */
+        ph[3].p_type = PT_NULL;
+        ph[2].p_filesz = ELF_KERNEL_NOTES_MAX + 1;
+        CHECK_EQ(parse(&im, &k), ELF_KERNEL_ERR_NOTES_TOO_LARGE);
+        CHECK_EQ(k.error_phdr, 2);
+        /* A size that would wrap a running total, in a "file" as large
+         * as qemu_kernel_is_pvh_headers_only() gives the layout check. */
+        ph[2].p_filesz = nlen;
+        ph[3] = (Elf64_Phdr){ PT_NOTE, PF_R, 0x10, 0, 0, UINT64_MAX - 0x10, UINT64_MAX - 0x10, 4 };
+        CHECK_EQ(elf_kernel_parse_layout(mem_read, &im, UINT64_MAX, &k), ELF_KERNEL_ERR_NOTES_TOO_LARGE);
+        CHECK_EQ(k.error_phdr, 3);
+
+        /* Now a layout error: the notes are checked without reading them. */
+        build64(&im);
+        ph = phdrs64(&im);
+        ph[2].p_offset = IMG_SIZE - 8;
+        CHECK_EQ(elf_kernel_parse_layout(mem_read, &im, im.len, &k), ELF_KERNEL_ERR_NOTE_OUTSIDE_FILE);
+        CHECK_EQ(k.error_phdr, 2);
+        build64(&im);
+        ph = phdrs64(&im);
+        ph[2].p_offset = UINT64_MAX - 4;        /* offset + size wraps */
+        CHECK_EQ(elf_kernel_parse_layout(mem_read, &im, im.len, &k), ELF_KERNEL_ERR_NOTE_OUTSIDE_FILE);
+
+        CHECK_STR(elf_kernel_strerror(ELF_KERNEL_ERR_TOO_MANY_NOTE_SEGMENTS),
+                  "ELF has more than 8 PT_NOTE segments");
+        CHECK_STR(elf_kernel_strerror(ELF_KERNEL_ERR_NOTES_TOO_LARGE),
+                  "ELF PT_NOTE segments hold more than 64 KiB together");
+}
+
+static void test_headers_end(void) {
+        struct image im;
+        uint64_t end;
+        Elf64_Ehdr *e;
+        Elf32_Ehdr *e32;
+
+        /* The fixtures: header, then the table right after it. */
+        build64(&im);
+        CHECK_EQ(elf_kernel_headers_end(im.b, im.len, &end), 0);
+        CHECK_EQ(end, sizeof(Elf64_Ehdr) + 3 * sizeof(Elf64_Phdr));
+        build32(&im);
+        CHECK_EQ(elf_kernel_headers_end(im.b, im.len, &end), 0);
+        CHECK_EQ(end, sizeof(Elf32_Ehdr) + 2 * sizeof(Elf32_Phdr));
+
+        /* Exactly the header is enough; the table need not be in len. */
+        build64(&im);
+        CHECK_EQ(elf_kernel_headers_end(im.b, sizeof(Elf64_Ehdr), &end), 0);
+        CHECK_EQ(end, sizeof(Elf64_Ehdr) + 3 * sizeof(Elf64_Phdr));
+        CHECK_EQ(elf_kernel_headers_end(im.b, sizeof(Elf64_Ehdr) - 1, &end), -1);
+        build32(&im);
+        CHECK_EQ(elf_kernel_headers_end(im.b, sizeof(Elf32_Ehdr), &end), 0);
+        CHECK_EQ(elf_kernel_headers_end(im.b, sizeof(Elf32_Ehdr) - 1, &end), -1);
+        CHECK_EQ(elf_kernel_headers_end(im.b, EI_NIDENT - 1, &end), -1);
+        CHECK_EQ(elf_kernel_headers_end(im.b, 0, &end), -1);
+
+        /* Table after the header, far away. */
+        e = build64(&im);
+        e->e_phoff = 0x12345;
+        CHECK_EQ(elf_kernel_headers_end(im.b, im.len, &end), 0);
+        CHECK_EQ(end, 0x12345 + 3 * sizeof(Elf64_Phdr));
+
+        /* Table before the header's end: the header's end counts. */
+        e = build64(&im);
+        e->e_phoff = 0;
+        e->e_phnum = 1;
+        CHECK_EQ(elf_kernel_headers_end(im.b, im.len, &end), 0);
+        CHECK_EQ(end, sizeof(Elf64_Ehdr));
+        e->e_phoff = 8;                         /* 8 + 56 = 64: still the header */
+        CHECK_EQ(elf_kernel_headers_end(im.b, im.len, &end), 0);
+        CHECK_EQ(end, sizeof(Elf64_Ehdr));
+        e->e_phoff = 9;
+        CHECK_EQ(elf_kernel_headers_end(im.b, im.len, &end), 0);
+        CHECK_EQ(end, 9 + sizeof(Elf64_Phdr));
+        e32 = build32(&im);
+        e32->e_phoff = 4;
+        e32->e_phnum = 1;
+        CHECK_EQ(elf_kernel_headers_end(im.b, im.len, &end), 0);
+        CHECK_EQ(end, sizeof(Elf32_Ehdr));
+        /* No table at all: the header. */
+        e = build64(&im);
+        e->e_phnum = 0;
+        CHECK_EQ(elf_kernel_headers_end(im.b, im.len, &end), 0);
+        CHECK_EQ(end, sizeof(Elf64_Ehdr));
+
+        /* Largest fields: ELF32 phoff 4 GiB - 1 plus 65535 * 65535. */
+        e32 = build32(&im);
+        e32->e_phoff = UINT32_MAX;
+        e32->e_phnum = UINT16_MAX;
+        e32->e_phentsize = UINT16_MAX;
+        CHECK_EQ(elf_kernel_headers_end(im.b, im.len, &end), 0);
+        CHECK_EQ(end, (uint64_t)UINT32_MAX + (uint64_t)UINT16_MAX * UINT16_MAX);
+
+        /* ELF64 phoff near 2^64: the end fits, just ... */
+        e = build64(&im);
+        e->e_phoff = UINT64_MAX - 3 * sizeof(Elf64_Phdr);
+        CHECK_EQ(elf_kernel_headers_end(im.b, im.len, &end), 0);
+        CHECK_EQ(end, UINT64_MAX);
+        e->e_phoff = UINT64_MAX - 3 * sizeof(Elf64_Phdr) - 1;
+        CHECK_EQ(elf_kernel_headers_end(im.b, im.len, &end), 0);
+        CHECK_EQ(end, UINT64_MAX - 1);
+        /* ... or would wrap: reported as UINT64_MAX, past any file. */
+        e->e_phoff = UINT64_MAX - 8;
+        CHECK_EQ(elf_kernel_headers_end(im.b, im.len, &end), 0);
+        CHECK_EQ(end, UINT64_MAX);
+        e->e_phoff = UINT64_MAX;
+        e->e_phnum = UINT16_MAX;
+        e->e_phentsize = UINT16_MAX;
+        CHECK_EQ(elf_kernel_headers_end(im.b, im.len, &end), 0);
+        CHECK_EQ(end, UINT64_MAX);
+
+        /* Not an ELF header it can read. */
+        e = build64(&im);
+        e->e_ident[EI_MAG3] = 'G';
+        CHECK_EQ(elf_kernel_headers_end(im.b, im.len, &end), -1);
+        e = build64(&im);
+        e->e_ident[EI_CLASS] = ELFCLASSNONE;
+        CHECK_EQ(elf_kernel_headers_end(im.b, im.len, &end), -1);
+        e = build64(&im);
+        e->e_ident[EI_DATA] = ELFDATA2MSB;
+        CHECK_EQ(elf_kernel_headers_end(im.b, im.len, &end), -1);
+        /* Other fields are elf_kernel_parse()'s business. */
+        e = build64(&im);
+        e->e_machine = EM_AARCH64;
+        e->e_phentsize = 1;
+        CHECK_EQ(elf_kernel_headers_end(im.b, im.len, &end), 0);
+        CHECK_EQ(end, sizeof(Elf64_Ehdr) + 3);
+}
+
 static void test_every_error_has_a_message(void) {
         for (int e = 0; e < ELF_KERNEL_ERR__MAX; e++)
                 CHECK(strcmp(elf_kernel_strerror(e), "unknown error") != 0);
@@ -404,6 +768,11 @@ int main(void) {
         RUN(test_truncated);
         RUN(test_segment_errors);
         RUN(test_note_errors);
+        RUN(test_good_records_notes);
+        RUN(test_segment_files_overlap);
+        RUN(test_phdrs_too_far);
+        RUN(test_note_segments);
+        RUN(test_headers_end);
         RUN(test_every_error_has_a_message);
         RUN(test_qemu_headers_only_layout);
         RUN(test_qemu_same_headers);
