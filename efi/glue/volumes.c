@@ -1,29 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /* Finding files on volumes other than pvhboot's own. */
+#include "device_path.h"
 #include "glue.h"
-
-/* UEFI 2.10, 10.3.5.1 "Hard Drive Media Device Path": Length 42. gnu-efi's
- * struct is not packed, so its sizeof is larger; the field offsets agree. */
-#define HARDDRIVE_NODE_LENGTH 42
-
-/* The GPT unique partition GUID of the HD() node in a device path, if any. */
-static int partition_guid(EFI_DEVICE_PATH *dp, const uint8_t **guid) {
-        for (; dp && !IsDevicePathEnd(dp); dp = NextDevicePathNode(dp)) {
-                HARDDRIVE_DEVICE_PATH *hd = (HARDDRIVE_DEVICE_PATH *)dp;
-                if (DevicePathType(dp) == MEDIA_DEVICE_PATH && DevicePathSubType(dp) == MEDIA_HARDDRIVE_DP &&
-                    DevicePathNodeLength(dp) >= HARDDRIVE_NODE_LENGTH && hd->SignatureType == SIGNATURE_TYPE_GUID) {
-                        *guid = hd->Signature;
-                        return 1;
-                }
-        }
-        return 0;
-}
 
 static int volume_matches(EFI_HANDLE handle, EFI_FILE_HANDLE root, const struct volume_spec *spec) {
         if (spec->kind == VOLUME_GUID) {
-                const uint8_t *guid;
-                EFI_DEVICE_PATH *dp = DevicePathFromHandle(handle);
-                return dp && partition_guid(dp, &guid) && CompareMem(guid, spec->guid, 16) == 0;
+                /* The GPT unique partition GUID from the volume's HD() node;
+                 * the firmware's path has no length, so the walk is bounded. */
+                uint8_t guid[16];
+                const void *dp = DevicePathFromHandle(handle);
+                return device_path_partition_guid(dp, DEVICE_PATH_WALK_MAX, guid) == 0 &&
+                       CompareMem(guid, spec->guid, 16) == 0;
         }
         if (spec->kind == VOLUME_LABEL) {
                 EFI_FILE_SYSTEM_INFO *info = LibFileSystemInfo(root);

@@ -2,7 +2,8 @@
 """Write the seed corpus for the fuzz targets into tests/fuzz/corpus/.
 
 Seeds are small, valid inputs from which libFuzzer mutates: a PVH ELF64 and
-ELF32, an OVMF-like EFI memory map, a few LoadOptions strings, a PE with .pvhpins, fw_cfg file directories.
+ELF32, an OVMF-like EFI memory map, a few LoadOptions strings, a PE with .pvhpins, fw_cfg file directories,
+UEFI device paths as OVMF makes them.
 """
 import os
 import struct
@@ -83,6 +84,33 @@ def fw_cfg_dir(names):
     return out
 
 
+def dp_node(node_type, sub_type, body):
+    return struct.pack("<BBH", node_type, sub_type, 4 + len(body)) + body
+
+
+DP_END = dp_node(0x7F, 0xFF, b"")
+DP_PCI_ROOT = dp_node(0x02, 0x01, struct.pack("<II", 0x0A0341D0, 0))
+DP_PCI = dp_node(0x01, 0x01, bytes([0, 1]))
+PART_GUID = bytes.fromhex("67c235b77e0d3a4f9c4b2f1e0d3c5a69")
+
+
+def dp_hard_drive(signature_type=2, signature=PART_GUID):
+    """HD(1,...): a GPT partition (format 2) with a GUID signature (type 2), or
+    an MBR one (format 1) with a 32-bit disk signature (type 1)."""
+    partition_format = 2 if signature_type == 2 else 1
+    return dp_node(0x04, 0x01, struct.pack("<IQQ16sBB", 1, 0x800, 0x20000, signature, partition_format,
+                                           signature_type))
+
+
+def dp_file(name, nul=True):
+    return dp_node(0x04, 0x04, utf16(name + ("\0" if nul else "")))
+
+
+def device_path(cap, *nodes):
+    """A device_path fuzz input: the file path capacity byte, then the path."""
+    return bytes([cap]) + b"".join(nodes) + DP_END
+
+
 SEEDS = {
     "elf_kernel": {"elf64": elf64(), "elf64-quad-note": elf64(8), "elf32": elf32()},
     "pvh_memmap": {"ovmf-like": memmap(48), "plain": memmap(40)},
@@ -95,6 +123,12 @@ SEEDS = {
         "quotes": utf16('kernel="\\my dir\\vmlinux" -- initrd=x foo="a b" ..\\..\\x'),
         "relative": utf16("kernel=../linux/./vmlinux initrd=a initrd=b/c quiet"),
         "edk2-guid": bytes.fromhex("4eac0881119f594d850ee21a522c59b2"),
+    },
+    "device_path": {
+        "ovmf-disk": device_path(64, DP_PCI_ROOT, DP_PCI, dp_hard_drive(), dp_file("\\EFI\\BOOT\\BOOTX64.EFI")),
+        "two-files": device_path(20, dp_file("\\EFI\\pvhboot\\", False), dp_file("\\pvhboot.efi")),
+        "mbr": device_path(8, DP_PCI_ROOT, dp_hard_drive(1, b"\x78\x56\x34\x12" + bytes(12)), dp_file("k")),
+        "qemu-loader-fs": device_path(4, dp_node(0x04, 0x03, bytes.fromhex("72f728144ab61e44b8c39ebdd7f893c7"))),
     },
 }
 
