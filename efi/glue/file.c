@@ -32,42 +32,38 @@ EFI_STATUS file_open_quiet(EFI_FILE_HANDLE root, const CHAR16 *path, struct efi_
 EFI_STATUS file_open(EFI_FILE_HANDLE root, const CHAR16 *path, const CHAR16 *name, struct efi_file *f) {
         EFI_STATUS status = file_open_quiet(root, path, f);
         if (status == EFI_NOT_FOUND)
-                return log_error_status(status, L"%s: file not found; check the path (relative paths start in pvhboot's directory)", name);
+                return log_error(status, L"%s: file not found; check the path (relative paths start in pvhboot's directory)", name);
         if (status == EFI_ACCESS_DENIED)
-                return log_error_status(EFI_INVALID_PARAMETER, L"%s: is a directory; give a file", name);
+                return log_error(EFI_INVALID_PARAMETER, L"%s: is a directory; give a file", name);
         if (status == EFI_DEVICE_ERROR)
-                return log_error_status(status, L"%s: cannot read file information", name);
+                return log_error(status, L"%s: cannot read file information", name);
         if (EFI_ERROR(status))
-                return log_error_status(status, L"%s: cannot open: %r", name, status);
+                return log_error_status(status, L"%s: cannot open", name);
         return EFI_SUCCESS;
 }
 
 EFI_STATUS file_read_all(EFI_FILE_HANDLE root, const CHAR16 *path, UINT64 max_size, void **data, UINT64 *size) {
-        struct efi_file f;
+        _cleanup_(file_close) struct efi_file f = { 0 };
+        _cleanup_pool_ void *buf = NULL;
         EFI_STATUS status = file_open_quiet(root, path, &f);
 
         if (status == EFI_NOT_FOUND)
                 return status;
         if (status == EFI_ACCESS_DENIED)
-                return log_error_status(EFI_INVALID_PARAMETER, L"%s: is a directory; give a file", path);
+                return log_error(EFI_INVALID_PARAMETER, L"%s: is a directory; give a file", path);
         if (EFI_ERROR(status))
-                return log_error_status(status, L"%s: cannot open: %r", path, status);
-        if (f.size > max_size) {
-                file_close(&f);
-                return log_error_status(EFI_BAD_BUFFER_SIZE, L"%s: %ld bytes, more than the %ld this file may have",
-                                        path, f.size, max_size);
-        }
-        *data = AllocatePool(f.size ? f.size : 1);
-        if (!*data) {
-                file_close(&f);
-                return log_error_status(EFI_OUT_OF_RESOURCES, L"%s: out of memory", path);
-        }
-        status = file_read_at(&f, 0, *data, f.size);
-        file_close(&f);
-        if (EFI_ERROR(status)) {
-                FreePool(*data);
-                return log_error_status(status, L"%s: read failed: %r", path, status);
-        }
+                return log_error_status(status, L"%s: cannot open", path);
+        if (f.size > max_size)
+                return log_error(EFI_BAD_BUFFER_SIZE, L"%s: %ld bytes, more than the %ld this file may have", path,
+                                 f.size, max_size);
+        buf = AllocatePool(f.size ? f.size : 1);
+        if (!buf)
+                return log_error(EFI_OUT_OF_RESOURCES, L"%s: out of memory", path);
+        status = file_read_at(&f, 0, buf, f.size);
+        if (EFI_ERROR(status))
+                return log_error_status(status, L"%s: read failed", path);
+        *data = buf;
+        buf = NULL;
         *size = f.size;
         return EFI_SUCCESS;
 }

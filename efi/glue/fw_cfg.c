@@ -24,7 +24,9 @@ static void read_item_bytes(UINT16 select, UINT8 *buf, UINTN len) {
 /* One DMA operation; the device works synchronously under QEMU, but the
  * spec allows it to finish later: wait until control has no bit but error. */
 static EFI_STATUS dma(UINT32 control, void *buf, UINT32 len) {
-        static volatile struct fw_cfg_dma_access access __attribute__((aligned(16)));
+        /* On pvhboot's stack: identity-mapped, and the device is done with
+         * it before dma() returns. */
+        volatile struct fw_cfg_dma_access access __attribute__((aligned(16)));
         UINT64 address = (UINT64)(UINTN)&access;
         UINT32 left;
 
@@ -41,12 +43,12 @@ static EFI_STATUS dma(UINT32 control, void *buf, UINT32 len) {
         return left & FW_CFG_DMA_CTL_ERROR ? EFI_DEVICE_ERROR : EFI_SUCCESS;
 }
 
-int fw_cfg_has_dma(void) {
+bool fw_cfg_has_dma(void) {
         UINT8 sig[4], id[4];
 
         read_item_bytes(FW_CFG_SIGNATURE, sig, 4);
         if (sig[0] != 'Q' || sig[1] != 'E' || sig[2] != 'M' || sig[3] != 'U')
-                return 0;
+                return false;
         read_item_bytes(FW_CFG_ID, id, 4);
         return (id[0] & FW_CFG_ID_DMA) != 0;
 }

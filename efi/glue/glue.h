@@ -5,16 +5,37 @@
 
 #include <efi.h>
 #include <efilib.h>
+#include <stdbool.h>
 
 #include "layout.h"
 #include "pe_image.h"
 #include "volume_spec.h"
 
-/* console.c: every message starts with "pvhboot: " and is one line. */
+/* console.c: every message is one line that starts with "pvhboot: ".
+ * The error helpers return status, so that a failing step is one
+ * expression: `return log_error_status(status, L"%s: read failed", name);`
+ * log_error_status() ends the line with ": " and the status as text (%r);
+ * log_error() is for errors whose message says it all. */
 void log_info(const CHAR16 *fmt, ...);
-/* Prints "pvhboot: error: <message>" and returns status, so callers can
- * write `return log_error_status(EFI_NOT_FOUND, L"%s: ...", path);`. */
+void log_warning(const CHAR16 *fmt, ...);
+EFI_STATUS log_error(EFI_STATUS status, const CHAR16 *fmt, ...);
 EFI_STATUS log_error_status(EFI_STATUS status, const CHAR16 *fmt, ...);
+
+/* Resources released when the variable goes out of scope, in the manner of
+ * systemd-boot's _cleanup_: no goto ladders on error paths. */
+#define _cleanup_(f) __attribute__((cleanup(f)))
+static inline void pool_freep(void *p) {
+        void **pp = p;
+        if (*pp)
+                FreePool(*pp);
+        *pp = NULL;
+}
+#define _cleanup_pool_ _cleanup_(pool_freep)
+
+/* Bytes rounded up to whole pages. */
+static inline UINT64 page_align_up(UINT64 bytes) {
+        return (bytes + EFI_PAGE_SIZE - 1) & ~(UINT64)(EFI_PAGE_SIZE - 1);
+}
 
 /* pages.c: page allocations are recorded so that any failure before
  * ExitBootServices can hand every page back (the machine is untouched). */
@@ -62,7 +83,7 @@ EFI_FILE_HANDLE qemu_loader_open_root(void);
 
 /* fw_cfg.c: QEMU's fw_cfg device (call only where it is known to exist).
  * Non-zero if it answers with its signature and offers DMA. */
-int fw_cfg_has_dma(void);
+bool fw_cfg_has_dma(void);
 /* A file of its directory: EFI_NOT_FOUND, EFI_UNSUPPORTED (no DMA). */
 EFI_STATUS fw_cfg_find_file(const char *name, UINT16 *select, UINT32 *size);
 EFI_STATUS fw_cfg_read(UINT16 select, UINT64 offset, void *buf, UINT64 len);
@@ -81,14 +102,20 @@ void timing_print(void);          /* before ExitBootServices, via the console */
 void timing_print_serial(void);   /* after it, straight to COM1 */
 
 /* trust.c */
-int secure_boot_enabled(void);
+bool secure_boot_enabled(void);
 /* A section of pvhboot's own loaded image (the firmware verified it when
  * Secure Boot is on). */
-int own_section(EFI_LOADED_IMAGE *image, const char *name, const UINT8 **data, UINTN *size);
-int tpm_present(void);
+bool own_section(EFI_LOADED_IMAGE *image, const char *name, const UINT8 **data, UINTN *size);
+bool tpm_present(void);
 /* Extend pcr with the SHA-256 of data and log an EV_IPL event whose data is
  * description; no TPM: nothing, success. */
 EFI_STATUS tpm_measure(UINT32 pcr, const void *data, UINT64 len, const char *description);
+/* For a boot that fails after tpm_measure(): extend PCR 9 and PCR 12
+ * (PVHBOOT_PCR_KERNEL, PVHBOOT_PCR_CMDLINE in tcg2_abi.h) with the PC Client
+ * PFP's error separator, an EV_SEPARATOR event whose data is the 4-byte
+ * value 0x00000001, so they no longer look like a good boot. No TPM:
+ * nothing, success. Prints nothing; returns the first failure. */
+EFI_STATUS tpm_measure_error_separator(void);
 
 /* acpi.c: the RSDP from the configuration table (ACPI 2.0, else 1.0), or 0. */
 UINT64 acpi_find_rsdp(void);

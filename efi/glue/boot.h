@@ -1,0 +1,154 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The boot flow's steps and the two structures they pass along (see
+ * docs/design.md): a boot_request says what to boot and where each file
+ * is; a boot_state holds what the load steps made of it. efi_main() runs
+ * the steps in order; each step either succeeds or prints one error line
+ * and returns an error status, and everything it allocated is released
+ * by the request's and the state's cleanup (pages: pages_free_all()).
+ */
+#ifndef PVHBOOT_BOOT_H
+#define PVHBOOT_BOOT_H
+
+#include "glue.h"
+
+#include "boot_config.h"
+#include "boot_options.h"
+#include "elf_kernel.h"
+#include "handoff.h"
+#include "layout.h"
+#include "load_plan.h"
+#include "pe_image.h"
+#include "sha256.h"
+#include "start_info.h"
+
+/* How messages name a file: "path" or "pvhboot.conf-path:line: path". */
+#define BOOT_NAME_MAX (2 * BOOT_PATH_MAX + 16)
+
+/* Where bytes to boot come from: a file on a volume, bytes in pvhboot's
+ * own image, or an item of QEMU's fw_cfg. Exactly one of root, data and
+ * fw_cfg is set. */
+struct boot_file {
+        CHAR16 path[BOOT_PATH_MAX];     /* what info lines show */
+        CHAR16 name[BOOT_NAME_MAX];     /* what error lines show */
+        EFI_FILE_HANDLE root;           /* the request's; not owned */
+        const UINT8 *data;
+        UINTN data_size;
+        bool fw_cfg;
+        UINT16 fw_cfg_select;
+        UINT32 fw_cfg_size;
+};
+
+struct boot_request {
+        EFI_HANDLE image_handle;
+        EFI_LOADED_IMAGE *image;
+        CHAR16 own_dir[BOOT_PATH_MAX];
+        /* pvhboot's own volume; NULL when its device has no file system
+         * (LoadImage from a buffer, HTTP boot): then only a one-file image
+         * can boot. */
+        EFI_FILE_HANDLE own_root;
+        struct boot_options args;       /* the shell's argv or LoadOptions */
+        struct boot_config config;      /* pvhboot.conf */
+        CHAR16 config_path[BOOT_PATH_MAX];      /* empty: there is none */
+        struct boot_options options;    /* what is booted, all sources merged */
+        struct pvh_pins pins;           /* pvhboot's .pvhpins section */
+        bool secure_boot;
+        bool kernel_from_image, cmdline_from_image;
+        struct boot_file kernel;
+        struct boot_file initrds[BOOT_MAX_INITRDS];     /* options.nr_initrds */
+        /* Every volume root the request opened, own_root included:
+         * closed once, by request_close_volumes(). */
+        EFI_FILE_HANDLE roots[2 + BOOT_MAX_INITRDS];
+        unsigned nr_roots;
+};
+
+/* A boot_file opened for reading. */
+struct source {
+        const struct boot_file *file;
+        UINT64 size;
+        struct efi_file handle;         /* for a file on a volume */
+        EFI_STATUS error;               /* of the last failed read through source_read_cb() */
+};
+
+struct boot_state {
+        struct source kernel_source;
+        struct source initrd_sources[BOOT_MAX_INITRDS];
+        struct elf_kernel kernel;
+        struct phys_range kernel_ranges[ELF_KERNEL_MAX_SEGMENTS];
+        size_t nr_kernel_ranges;
+        struct load_plan plan;
+        /* The whole kernel file's SHA-256, when a pin or the TPM needs it. */
+        bool kernel_hashed;
+        UINT8 kernel_digest[SHA256_DIGEST_SIZE];
+        UINT64 staging_bytes;           /* pages allocated for staging */
+        EFI_PHYSICAL_ADDRESS initrd;    /* all initrds, 4-byte aligned, PVH module 0 */
+        UINT64 initrd_size;
+        UINT64 initrd_offsets[BOOT_MAX_INITRDS];
+        struct pvh_boot_block *block;
+        struct handoff_params *params;
+        EFI_PHYSICAL_ADDRESS handoff;
+        struct efi_memmap memmap;
+        bool measured;                  /* PCRs extended: a later failure extends an error separator */
+        bool exit_tried;                /* ExitBootServices called: boot services may be gone */
+};
+
+/* request.c: what to boot, from the arguments, pvhboot.conf, pvhboot's
+ * own image and QEMU's -kernel; *out is pool memory. */
+EFI_STATUS request_choose(EFI_HANDLE image_handle, struct boot_request **out);
+/* Record a volume root the request opened, to be closed with it. */
+void request_add_root(struct boot_request *req, EFI_FILE_HANDLE root);
+void request_close_volumes(struct boot_request *req);
+void request_freep(struct boot_request **req);
+
+/* own_image.c: pvhboot's .pvhpins, and a one-file image's .linux,
+ * .initrd and .cmdline sections. */
+EFI_STATUS request_use_own_image(struct boot_request *req);
+
+/* qemu_boot.c: QEMU's -kernel/-initrd/-append from OVMF's kernel loader
+ * file system; a PVH -kernel from fw_cfg. Success with no kernel chosen
+ * when QEMU was given no -kernel. */
+EFI_STATUS request_use_qemu_loader(struct boot_request *req);
+
+/* policy.c: Secure Boot and pins, before anything is read; and the pins
+ * against what was read. */
+EFI_STATUS policy_check_request(const struct boot_request *req);
+EFI_STATUS policy_verify_pins(const struct boot_request *req, const struct boot_state *st);
+
+/* source.c */
+EFI_STATUS source_open(struct source *s, const struct boot_file *f);
+EFI_STATUS source_read(struct source *s, UINT64 offset, void *buf, UINT64 len);
+/* The read callback core parsers take (ctx: a struct source). */
+int source_read_cb(void *ctx, uint64_t offset, void *buf, size_t len);
+void source_close(struct source *s);
+
+/* boot_state.c */
+EFI_STATUS boot_state_new(struct boot_state **out);
+void boot_state_freep(struct boot_state **st);
+/* Open the kernel and every initrd: all must exist before memory is
+ * claimed. */
+EFI_STATUS boot_open_sources(const struct boot_request *req, struct boot_state *st);
+
+/* kernel.c */
+EFI_STATUS kernel_load(const struct boot_request *req, struct boot_state *st);
+/* Every byte of the kernel's destination is RAM in st->memmap; an error
+ * line only when loud (none may be printed once ExitBootServices was
+ * tried). */
+EFI_STATUS kernel_check_destinations(const struct boot_request *req, const struct boot_state *st, bool loud);
+/* initrd.c */
+EFI_STATUS initrd_load(const struct boot_request *req, struct boot_state *st);
+/* measure.c */
+EFI_STATUS measure_boot(const struct boot_request *req, struct boot_state *st);
+/* Every failure after the request was chosen ends here: an error separator
+ * when something was measured, and every page handed back. */
+void boot_failed(struct boot_state *st);
+/* entry.c: start_info, the handoff, and every check of the final layout
+ * that can be made before measuring. */
+EFI_STATUS entry_prepare(const struct boot_request *req, struct boot_state *st);
+/* exit.c: read the memory map and check it as the final one must be
+ * (the kernel's destination is RAM, the PVH map fits); loud: with an
+ * error line, and a larger buffer if the map outgrew it. */
+EFI_STATUS exit_check_map(const struct boot_request *req, struct boot_state *st, bool loud);
+EFI_STATUS exit_boot_services(struct boot_request *req, struct boot_state *st);
+__attribute__((noreturn)) void enter_kernel(const struct boot_state *st);
+
+#endif

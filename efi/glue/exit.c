@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Leaving the firmware: the last words on the console, ExitBootServices
+ * with the PVH memory map built from the final EFI map, and the jump into
+ * the handoff code, which leaves long mode and enters the kernel.
+ */
+#include "boot.h"
+
+EFI_STATUS exit_check_map(const struct boot_request *req, struct boot_state *st, bool loud) {
+        enum pvh_memmap_error err;
+        EFI_STATUS status = memmap_read(&st->memmap);
+
+        /* pvhboot's own allocations since the first read split the map;
+         * while it may still allocate, a larger buffer. */
+        if (status == EFI_BUFFER_TOO_SMALL && loud) {
+                status = memmap_alloc(&st->memmap);
+                if (!EFI_ERROR(status))
+                        status = memmap_read(&st->memmap);
+        }
+        if (EFI_ERROR(status))
+                return loud ? log_error_status(status, L"memory map: GetMemoryMap failed") : status;
+        status = kernel_check_destinations(req, st, loud);
+        if (EFI_ERROR(status))
+                return status;
+        err = start_info_set_memmap(st->block, st->memmap.buffer, st->memmap.size, st->memmap.desc_size);
+        if (err != PVH_MEMMAP_OK)
+                return loud ? log_error(EFI_LOAD_ERROR, L"memory map: %a", pvh_memmap_strerror(err)) : EFI_LOAD_ERROR;
+        return EFI_SUCCESS;
+}
+
+static void last_words(const struct boot_request *req, const struct boot_state *st) {
+        if (timing_enabled)
+                /* What pvhboot needs beyond the kernel's own pages and the
+                 * initrd: staging (where the firmware holds the kernel's
+                 * pages), and its own blocks (start_info, handoff, maps). */
+                log_info(L"memory: staging %ld, own %ld bytes, image %ld bytes", st->staging_bytes,
+                         pages_bytes(0) - st->staging_bytes - page_align_up(st->initrd_size),
+                         req->image->ImageSize);
+        timing_print();
+        log_info(L"command line: %a", req->options.cmdline);
+        log_info(L"starting kernel at 0x%x", st->kernel.pvh_entry);
+}
+
+/* UEFI 2.10, 7.4 ExitBootServices(): "If MapKey value is incorrect,
+ * ExitBootServices() returns EFI_INVALID_PARAMETER and GetMemoryMap() with
+ * ExitBootServices() must be called again." and "A UEFI OS loader should
+ * not make calls to any boot service function other than Memory Allocation
+ * Services after the first call to ExitBootServices()": between tries
+ * nothing is allocated or printed, and each map that is used passes the
+ * same checks as the first. */
+EFI_STATUS exit_boot_services(struct boot_request *req, struct boot_state *st) {
+        EFI_STATUS status = EFI_SUCCESS;
+
+        last_words(req, st);
+        request_close_volumes(req);
+        timing_mark("exit-boot-services", 0);
+        for (int attempt = 0; attempt < 8; attempt++) {
+                status = exit_check_map(req, st, attempt == 0);
+                if (EFI_ERROR(status))
+                        return status;
+                st->exit_tried = true;
+                status = BS->ExitBootServices(req->image_handle, st->memmap.key);
+                if (!EFI_ERROR(status)) {
+                        timing_mark("ebs-done", 0);
+                        timing_print_serial();
+                        return EFI_SUCCESS;
+                }
+                if (status != EFI_INVALID_PARAMETER)
+                        break;
+        }
+        return log_error_status(status, L"ExitBootServices failed");
+}
+
+void enter_kernel(const struct boot_state *st) {
+        /* Boot services are gone: from here on nothing may fail. */
+        ((void(__attribute__((sysv_abi)) *)(struct handoff_params *))(UINTN)(
+                st->handoff + (UINTN)(handoff_enter - handoff_blob_start)))(st->params);
+        for (;;)
+                __asm__ volatile("cli; hlt");
+}
