@@ -163,3 +163,14 @@ class Problems:
             raise AssertionError("\n".join(["%d problem(s):" % len(self.items)] +
                                            ["  - " + p for p in self.items] +
                                            [self.result.describe()]))
+
+
+def build_test_efi(name):
+    """build/tests/<name>.efi, a test-only EFI program from tests/efi/<name>.c,
+    built now if it is missing or stale (make's rule for it)."""
+    path = os.path.join(BUILD, "tests", name + ".efi")
+    p = subprocess.run(["make", "-s", "-C", REPO, os.path.relpath(path, REPO)], stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT)
+    if p.returncode or not os.path.isfile(path):
+        raise RuntimeError("make %s failed (%d):\n%s" % (path, p.returncode, p.stdout.decode(errors="replace")[-3000:]))
+    return path

@@ -26,6 +26,13 @@ Runs:
 - tpm_a / tpm_b: plain OVMF with the EFI shell and a TPM: tpm-pcrs.efi, then
   pvhboot with two initrds; the second run's command line differs in one
   byte: PCR 12 differs, every other PCR (9 too) is the same.
+- tpm_fail: plain OVMF shell and a TPM: tpm-pcrs.efi, fragment-memory.efi
+  (a memory map too fragmented for start_info), pvhboot, which fails at the
+  memory map after it measured, then tpm-pcrs.efi again: PCR 9 and 12 must
+  not look like a good boot (unchanged, or ended by an error separator).
+- pins_no_sb: plain OVMF shell, no Secure Boot: a pvhboot that pins a kernel
+  and a command line but no initrd refuses an extra initrd, as with Secure
+  Boot on, and boots the pinned pair.
 """
 import hashlib
 import os
@@ -423,3 +430,122 @@ def test_tpm_cmdline_byte_changes_only_pcr12(tpm_runs):
     assert len(a) == 24 and len(b) == 24, "PCRs missing: %d, %d\n%s" % (len(a), len(b), tpm_runs[1].describe())
     differ = sorted(n for n in a if a[n] != b[n])
     assert differ == [12], "PCRs that differ between the two boots: %s" % differ
+
+
+# --- run tpm_fail ------------------------------------------------------------
+# fragment-memory.efi N adds about 2N entries to the PVH memory map (N
+# reserved pages, each followed by a free one): 200 more than start_info's 126.
+FRAGMENT_PAGES = 100
+ERROR_SEPARATOR_HEX = "01000000"        # EV_SEPARATOR data 0x00000001, little-endian
+EV_SEPARATOR = 0x4
+
+_EVENT_RE = re.compile(r"tpm-pcrs: event pcr=(\d+) type=0x([0-9a-f]+) size=(\d+) hex=([0-9a-f]*) data=(.*)$")
+
+
+def tpm_events(lines):
+    """[(pcr, type, hex, data)] from tpm-pcrs.efi's event lines, in log order."""
+    out = []
+    for line in lines:
+        m = _EVENT_RE.search(line)
+        if m:
+            out.append((int(m.group(1)), int(m.group(2), 16), m.group(4), m.group(5)))
+    return out
+
+
+def error_separator_after_pvhboot(events, pcr):
+    """Whether the log has an EV_SEPARATOR 0x00000001 in pcr after pvhboot's
+    last event there (anywhere in pcr, if pvhboot logged nothing in it)."""
+    mine = [e for e in events if e[0] == pcr]
+    last = max([i for i, e in enumerate(mine) if e[3].startswith("pvhboot: ")], default=-1)
+    return any(e[1] == EV_SEPARATOR and e[2] == ERROR_SEPARATOR_HEX for e in mine[last + 1:])
+
+
+def test_tpm_failed_boot_leaves_no_good_boot_pcrs(trust):
+    """A boot that fails after pvhboot measured (here: converting the final
+    memory map, which has more than 126 PVH entries) must not leave PCR 9
+    and 12 as a good boot of the same files would: either it measured
+    nothing yet, or it ended both with the PC Client PFP's error separator."""
+    t = trust
+    nsh = "\r\n".join(["fs0:", "\\tpm-pcrs.efi", "echo PVHMARK-pcrs-before",
+                       "\\fragment-memory.efi %d" % FRAGMENT_PAGES, "echo PVHMARK-fragment",
+                       "\\pvhboot.efi kernel=\\vmlinux initrd=\\initrd.img " + t["cmdline"],
+                       "echo PVHRC-pvhboot %lasterror%", "echo PVHMARK-pvhboot",
+                       "\\tpm-pcrs.efi", "echo PVHMARK-pcrs-after", "reset -s", ""])
+    esp = mkdisk(os.path.join(t["w"], "tpm_fail.img"), {
+        "/startup.nsh": H.write_file(os.path.join(t["w"], "tpm_fail.nsh"), nsh),
+        "/tpm-pcrs.efi": os.path.join(H.BUILD, "tests", "tpm-pcrs.efi"),
+        "/fragment-memory.efi": H.build_test_efi("fragment-memory"), "/pvhboot.efi": t["pvhboot"],
+        "/vmlinux": t["kernel"], "/initrd.img": t["initrd"]})
+    log = os.path.join(H.LOGDIR, "test_trust_tpm_fail.log")
+    result = qemu.run_ovmf(esp, log, tpm=True, timeout=H.BOOT_TIMEOUT, vars_dir=t["w"])
+    lines = result.lines
+    p = H.Problems(result)
+    fragment = H.output_before_marker(lines, "fragment") or []
+    p.check(any(l.startswith("fragment-memory: %d reserved pages" % FRAGMENT_PAGES) for l in fragment),
+            "fragment-memory.efi did not fragment the memory map: %r" % fragment)
+    H.check_error_case(p, lines, "pvhboot", "memory map: ")
+    boot = H.output_before_marker(lines, "pvhboot") or []
+    p.check(not any("starting kernel" in l for l in boot),
+            "pvhboot said it was starting the kernel and then failed: %r"
+            % [l for l in boot if l.startswith("pvhboot: ")])
+    p.check(not H.GuestReport(result.text).has("init-start"), "Linux booted")
+    before = pcrs(H.output_before_marker(lines, "pcrs-before") or [], "tpm-pcrs: ")
+    after_lines = H.output_before_marker(lines, "pcrs-after")
+    if p.check(after_lines is not None, "no PVHMARK-pcrs-after: the shell did not go on after pvhboot"):
+        after = pcrs(after_lines, "tpm-pcrs: ")
+        events = tpm_events(after_lines)
+        if p.check(len(before) == 24 and len(after) == 24,
+                   "PCRs: %d before pvhboot, %d after" % (len(before), len(after))):
+            for n in (9, 12):
+                if after[n] == before[n]:
+                    continue
+                p.check(any(l.startswith("tpm-pcrs: event-log events=") for l in after_lines),
+                        "PCR %d changed and tpm-pcrs.efi could not read the event log: %r"
+                        % (n, [l for l in after_lines if "event log" in l]))
+                p.check(error_separator_after_pvhboot(events, n),
+                        "PCR %d changed (%s -> %s) although the boot failed, and the log has no EV_SEPARATOR "
+                        "0x00000001 after pvhboot's last event in it; its events: %r"
+                        % (n, before[n][:16], after[n][:16], [e for e in events if e[0] == n]))
+    p.check_ended("reset -s at the end of startup.nsh", H.BOOT_TIMEOUT)
+    p.raise_if_any()
+
+
+# --- run pins_no_sb ----------------------------------------------------------
+def test_pins_without_secure_boot_refuse_unpinned_initrd(trust):
+    """Pins name one set of files with Secure Boot on or off: a pvhboot that
+    pins a kernel and a command line and no initrd refuses kernel=, the
+    command line and one initrd= (one error naming the counts, no kernel
+    started) and boots the kernel and command line alone. With no initrd
+    the kernel stops at mounting a root file system; that it got there
+    with the pinned command line is the sign it booted."""
+    t = trust
+    pinned = pvhimage("pin", t["pvhboot"], os.path.join(t["w"], "pinned-no-initrd.efi"),
+                      "--kernel", t["kernel"], "--cmdline", t["cmdline"])
+    nsh = "\r\n".join(["fs0:",
+                       "\\pinned.efi kernel=\\vmlinux initrd=\\initrd.img " + t["cmdline"],
+                       "echo PVHRC-extra-initrd %lasterror%", "echo PVHMARK-extra-initrd",
+                       "\\pinned.efi kernel=\\vmlinux " + t["cmdline"],
+                       "echo PVHMARK-RETURNED", "reset -s", ""])
+    esp = mkdisk(os.path.join(t["w"], "pins_no_sb.img"), {
+        "/startup.nsh": H.write_file(os.path.join(t["w"], "pins_no_sb.nsh"), nsh),
+        "/pinned.efi": pinned, "/vmlinux": t["kernel"], "/initrd.img": t["initrd"]})
+    log = os.path.join(H.LOGDIR, "test_trust_pins_no_sb.log")
+    result = qemu.run_ovmf(esp, log, timeout=H.BOOT_TIMEOUT, vars_dir=t["w"])
+    lines = result.lines
+    p = H.Problems(result)
+    p.check(not H.GuestReport(result.text).has("init-start"),
+            "the unpinned initrd's /init ran: pvhboot booted an initrd its pins do not name")
+    H.check_error_case(p, lines, "extra-initrd", "1 initrd(s) given, 0 pinned")
+    refused = H.output_before_marker(lines, "extra-initrd") or []
+    p.check(not any("starting kernel" in l for l in refused), "pvhboot started a kernel with the unpinned initrd")
+    rest = lines[lines.index("PVHMARK-extra-initrd") + 1:] if "PVHMARK-extra-initrd" in lines else []
+    p.check(any(l.startswith("pvhboot: starting kernel at ") for l in rest),
+            "the pinned kernel and command line without an initrd did not boot: %r"
+            % [l for l in rest if l.startswith("pvhboot: ")])
+    p.check(any(l.endswith("Kernel command line: " + t["cmdline"]) for l in rest),
+            "Linux did not report the pinned command line %r" % t["cmdline"])
+    p.check(any("Unable to mount root fs" in l for l in rest),
+            "Linux did not get as far as mounting a root file system (it has no initrd)")
+    p.check("PVHMARK-RETURNED" not in lines, "pvhboot returned instead of booting the pinned pair")
+    p.check(not result.timed_out, "QEMU did not exit (panic=-1 with no root file system) before the timeout")
+    p.raise_if_any()
