@@ -14,6 +14,7 @@
 #ifndef PVHBOOT_BOOT_OPTIONS_H
 #define PVHBOOT_BOOT_OPTIONS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -68,7 +69,7 @@ enum boot_options_error boot_options_add_load_options(struct boot_options *o, co
  * carry binary optional data (edk2 stores a GUID in the entries it creates
  * itself), which must not be taken for a command line.
  */
-int load_options_are_text(const void *data, size_t size);
+bool load_options_are_text(const void *data, size_t size);
 
 const char *boot_options_strerror(enum boot_options_error err);
 

@@ -7,6 +7,7 @@
 #ifndef PVHBOOT_LAYOUT_H
 #define PVHBOOT_LAYOUT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -17,7 +18,7 @@ struct phys_range {
         uint64_t end;   /* exclusive */
 };
 
-static inline int phys_range_overlap(struct phys_range a, struct phys_range b) {
+static inline bool phys_range_overlap(struct phys_range a, struct phys_range b) {
         return a.start < b.end && b.start < a.end;
 }
 
@@ -27,7 +28,7 @@ size_t layout_kernel_page_ranges(const struct elf_kernel *k, struct phys_range *
 
 /* Whether every byte of r is covered by descriptors of a type the OS may
  * use after ExitBootServices (Conventional, BootServices*, Loader*). */
-int layout_range_is_ram(const void *map, size_t map_size, size_t desc_size, struct phys_range r);
+bool layout_range_is_ram(const void *map, size_t map_size, size_t desc_size, struct phys_range r);
 
 /* The page-aligned pieces of r that are ConventionalMemory now, i.e. the
  * parts AllocateAddress can claim. Returns how many there are; writes at

@@ -3,6 +3,7 @@
 #ifndef PVHBOOT_PVH_MEMMAP_H
 #define PVHBOOT_PVH_MEMMAP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -20,9 +21,9 @@ enum pvh_memmap_error {
 /* The PVH type for an EFI memory type (UEFI 2.10 table 7.10 usage rules). */
 uint32_t pvh_memmap_type_from_efi(uint32_t efi_type);
 
-/* Non-zero for the types whose memory an OS may use once boot services are
+/* True for the types whose memory an OS may use once boot services are
  * gone: Conventional, BootServicesCode/Data, LoaderCode/Data. */
-int efi_memory_type_is_ram(uint32_t efi_type);
+bool efi_memory_type_is_ram(uint32_t efi_type);
 
 /*
  * Build a sorted, non-overlapping PVH memory map with adjacent entries of the

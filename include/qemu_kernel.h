@@ -16,23 +16,24 @@
 #ifndef PVHBOOT_QEMU_KERNEL_H
 #define PVHBOOT_QEMU_KERNEL_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "elf_kernel.h"
 
 #define QEMU_KERNEL_SETUP_SIZE 8192u
 
-/* Non-zero if the file has that shape: an ELF whose headers fit in the first
+/* True if the file has that shape: an ELF whose headers fit in the first
  * 8 KiB and whose size is 8 KiB plus the span of its PT_LOAD segments. */
-int qemu_kernel_is_pvh_headers_only(elf_kernel_read_fn read, void *ctx, uint64_t file_size);
+bool qemu_kernel_is_pvh_headers_only(elf_kernel_read_fn read, void *ctx, uint64_t file_size);
 
 /* Bytes from the start to the end of the ELF header and program header
  * table of the ELF (32- or 64-bit, little-endian) at head, as
  * elf_kernel_headers_end() finds them, if that fits in len; else 0. */
 size_t qemu_kernel_header_span(const uint8_t *head, size_t len);
 
-/* Non-zero if file_head starts with the same ELF header and program header
+/* True if file_head starts with the same ELF header and program header
  * table as QEMU's blob (both len bytes long). */
-int qemu_kernel_same_headers(const uint8_t *qemu_blob, const uint8_t *file_head, size_t len);
+bool qemu_kernel_same_headers(const uint8_t *qemu_blob, const uint8_t *file_head, size_t len);
 
 #endif

@@ -10,6 +10,7 @@
 #ifndef PVHBOOT_VOLUME_SPEC_H
 #define PVHBOOT_VOLUME_SPEC_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -42,7 +43,7 @@ enum volume_spec_error volume_spec_parse(const uint16_t *path, struct volume_spe
 int guid_parse(const uint16_t *text, size_t len, uint8_t out[16]);
 
 /* Case-insensitive (ASCII letters) comparison of NUL-terminated labels. */
-int label_equal(const uint16_t *a, const uint16_t *b);
+bool label_equal(const uint16_t *a, const uint16_t *b);
 
 const char *volume_spec_strerror(enum volume_spec_error err);
 

@@ -198,7 +198,7 @@ enum boot_options_error boot_options_add_load_options(struct boot_options *o, co
         return BOOT_OPTIONS_OK;
 }
 
-int load_options_are_text(const void *data, size_t size) {
+bool load_options_are_text(const void *data, size_t size) {
         const unsigned char *bytes = data;
         size_t n = size / 2;
         int seen_word = 0;

@@ -33,7 +33,7 @@ size_t layout_kernel_page_ranges(const struct elf_kernel *k, struct phys_range *
         return m;
 }
 
-int layout_range_is_ram(const void *map, size_t map_size, size_t desc_size, struct phys_range r) {
+bool layout_range_is_ram(const void *map, size_t map_size, size_t desc_size, struct phys_range r) {
         size_t n;
         uint64_t pos = r.start;
 

@@ -38,7 +38,7 @@ uint32_t pvh_memmap_type_from_efi(uint32_t efi_type) {
         }
 }
 
-int efi_memory_type_is_ram(uint32_t efi_type) {
+bool efi_memory_type_is_ram(uint32_t efi_type) {
         return pvh_memmap_type_from_efi(efi_type) == XEN_HVM_MEMMAP_TYPE_RAM;
 }
 

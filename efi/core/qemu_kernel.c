@@ -15,7 +15,7 @@ static int read_header_only(void *ctx, uint64_t off, void *buf, size_t len) {
         return h->read(h->ctx, off, buf, len);
 }
 
-int qemu_kernel_is_pvh_headers_only(elf_kernel_read_fn read, void *ctx, uint64_t file_size) {
+bool qemu_kernel_is_pvh_headers_only(elf_kernel_read_fn read, void *ctx, uint64_t file_size) {
         struct header_only h = { read, ctx };
         struct elf_kernel layout;
         uint64_t low = UINT64_MAX, high = 0;
@@ -44,7 +44,7 @@ size_t qemu_kernel_header_span(const uint8_t *head, size_t len) {
         return (size_t)end;
 }
 
-int qemu_kernel_same_headers(const uint8_t *qemu_blob, const uint8_t *file_head, size_t len) {
+bool qemu_kernel_same_headers(const uint8_t *qemu_blob, const uint8_t *file_head, size_t len) {
         size_t span = qemu_kernel_header_span(qemu_blob, len);
 
         if (span == 0)

@@ -46,7 +46,7 @@ static uint16_t fold(uint16_t c) {
         return c >= 'a' && c <= 'z' ? (uint16_t)(c - 'a' + 'A') : c;
 }
 
-int label_equal(const uint16_t *a, const uint16_t *b) {
+bool label_equal(const uint16_t *a, const uint16_t *b) {
         for (; *a && *b; a++, b++)
                 if (fold(*a) != fold(*b))
                         return 0;
