@@ -62,10 +62,11 @@ struct boot_request {
         unsigned nr_roots;
 };
 
-/* A boot_file opened for reading. */
+/* A boot_file opened for reading: its size and how to read it. */
 struct source {
         const struct boot_file *file;
         UINT64 size;
+        EFI_STATUS (*read)(struct source *s, UINT64 offset, void *buf, UINT64 len);
         struct efi_file handle;         /* for a file on a volume */
         EFI_STATUS error;               /* of the last failed read through source_read_cb() */
 };
@@ -109,10 +110,13 @@ EFI_STATUS request_use_own_image(struct boot_request *req);
  * when QEMU was given no -kernel. */
 EFI_STATUS request_use_qemu_loader(struct boot_request *req);
 
+/* The steps efi_main() runs in order (main.c), each one of these. */
+typedef EFI_STATUS (*boot_step)(struct boot_request *req, struct boot_state *st);
+
 /* policy.c: Secure Boot and pins, before anything is read; and the pins
  * against what was read. */
-EFI_STATUS policy_check_request(const struct boot_request *req);
-EFI_STATUS policy_verify_pins(const struct boot_request *req, const struct boot_state *st);
+EFI_STATUS policy_check_request(struct boot_request *req, struct boot_state *st);
+EFI_STATUS policy_verify_pins(struct boot_request *req, struct boot_state *st);
 
 /* source.c */
 EFI_STATUS source_open(struct source *s, const struct boot_file *f);
@@ -126,28 +130,26 @@ EFI_STATUS boot_state_new(struct boot_state **out);
 void boot_state_freep(struct boot_state **st);
 /* Open the kernel and every initrd: all must exist before memory is
  * claimed. */
-EFI_STATUS boot_open_sources(const struct boot_request *req, struct boot_state *st);
+EFI_STATUS boot_open_sources(struct boot_request *req, struct boot_state *st);
 
 /* kernel.c */
-EFI_STATUS kernel_load(const struct boot_request *req, struct boot_state *st);
-/* Every byte of the kernel's destination is RAM in st->memmap; an error
- * line only when loud (none may be printed once ExitBootServices was
- * tried). */
-EFI_STATUS kernel_check_destinations(const struct boot_request *req, const struct boot_state *st, bool loud);
+EFI_STATUS kernel_load(struct boot_request *req, struct boot_state *st);
+/* Every byte of the kernel's destination is RAM in st->memmap. */
+EFI_STATUS kernel_check_destinations(const struct boot_request *req, const struct boot_state *st);
 /* initrd.c */
-EFI_STATUS initrd_load(const struct boot_request *req, struct boot_state *st);
+EFI_STATUS initrd_load(struct boot_request *req, struct boot_state *st);
 /* measure.c */
-EFI_STATUS measure_boot(const struct boot_request *req, struct boot_state *st);
+EFI_STATUS measure_boot(struct boot_request *req, struct boot_state *st);
 /* Every failure after the request was chosen ends here: an error separator
  * when something was measured, and every page handed back. */
 void boot_failed(struct boot_state *st);
 /* entry.c: start_info, the handoff, and every check of the final layout
  * that can be made before measuring. */
-EFI_STATUS entry_prepare(const struct boot_request *req, struct boot_state *st);
+EFI_STATUS entry_prepare(struct boot_request *req, struct boot_state *st);
 /* exit.c: read the memory map and check it as the final one must be
- * (the kernel's destination is RAM, the PVH map fits); loud: with an
- * error line, and a larger buffer if the map outgrew it. */
-EFI_STATUS exit_check_map(const struct boot_request *req, struct boot_state *st, bool loud);
+ * (the kernel's destination is RAM, the PVH map fits); may_allocate: a
+ * larger buffer if the map outgrew it. */
+EFI_STATUS exit_check_map(const struct boot_request *req, struct boot_state *st, bool may_allocate);
 EFI_STATUS exit_boot_services(struct boot_request *req, struct boot_state *st);
 __attribute__((noreturn)) void enter_kernel(const struct boot_state *st);
 

@@ -16,7 +16,7 @@ void boot_state_freep(struct boot_state **st) {
         *st = NULL;
 }
 
-EFI_STATUS boot_open_sources(const struct boot_request *req, struct boot_state *st) {
+EFI_STATUS boot_open_sources(struct boot_request *req, struct boot_state *st) {
         EFI_STATUS status = source_open(&st->kernel_source, &req->kernel);
 
         for (unsigned i = 0; i < req->options.nr_initrds && !EFI_ERROR(status); i++)

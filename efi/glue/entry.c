@@ -27,7 +27,7 @@ static EFI_STATUS build_start_info(const struct boot_request *req, struct boot_s
         st->block = (struct pvh_boot_block *)(UINTN)address;
         if (start_info_build(st->block, address, req->options.cmdline, req->options.cmdline_len, rsdp, st->initrd,
                              st->initrd_size) != 0)
-                return log_error(EFI_LOAD_ERROR, L"start_info: the block at 0x%lx does not fit below 1 GiB", address);
+                return log_error(EFI_LOAD_ERROR, L"internal: start_info cannot be built at 0x%lx", address);
         return EFI_SUCCESS;
 }
 
@@ -74,7 +74,7 @@ static EFI_STATUS check_live_buffers(const struct boot_request *req, const struc
         return EFI_SUCCESS;
 }
 
-EFI_STATUS entry_prepare(const struct boot_request *req, struct boot_state *st) {
+EFI_STATUS entry_prepare(struct boot_request *req, struct boot_state *st) {
         EFI_STATUS status = build_start_info(req, st);
 
         if (!EFI_ERROR(status))

@@ -6,25 +6,20 @@
  */
 #include "boot.h"
 
-EFI_STATUS exit_check_map(const struct boot_request *req, struct boot_state *st, bool loud) {
-        enum pvh_memmap_error err;
-        EFI_STATUS status = memmap_read(&st->memmap);
-
+EFI_STATUS exit_check_map(const struct boot_request *req, struct boot_state *st, bool may_allocate) {
         /* pvhboot's own allocations since the first read split the map;
-         * while it may still allocate, a larger buffer. */
-        if (status == EFI_BUFFER_TOO_SMALL && loud) {
-                status = memmap_alloc(&st->memmap);
-                if (!EFI_ERROR(status))
-                        status = memmap_read(&st->memmap);
-        }
+         * while it may still allocate, a larger buffer if need be. */
+        EFI_STATUS status = may_allocate ? memmap_read_growing(&st->memmap) : memmap_read(&st->memmap);
+        enum pvh_memmap_error err;
+
         if (EFI_ERROR(status))
-                return loud ? log_error_status(status, L"memory map: GetMemoryMap failed") : status;
-        status = kernel_check_destinations(req, st, loud);
+                return log_error_status(status, L"memory map: GetMemoryMap failed");
+        status = kernel_check_destinations(req, st);
         if (EFI_ERROR(status))
                 return status;
         err = start_info_set_memmap(st->block, st->memmap.buffer, st->memmap.size, st->memmap.desc_size);
         if (err != PVH_MEMMAP_OK)
-                return loud ? log_error(EFI_LOAD_ERROR, L"memory map: %a", pvh_memmap_strerror(err)) : EFI_LOAD_ERROR;
+                return log_error(EFI_LOAD_ERROR, L"memory map: %a", pvh_memmap_strerror(err));
         return EFI_SUCCESS;
 }
 
@@ -46,8 +41,9 @@ static void last_words(const struct boot_request *req, const struct boot_state *
  * ExitBootServices() must be called again." and "A UEFI OS loader should
  * not make calls to any boot service function other than Memory Allocation
  * Services after the first call to ExitBootServices()": between tries
- * nothing is allocated or printed, and each map that is used passes the
- * same checks as the first. */
+ * nothing is allocated, and each map that is used passes the same checks
+ * as the first. (A failure then is still reported: GRUB and systemd-boot
+ * print theirs too, and firmware that returned an error has not gone.) */
 EFI_STATUS exit_boot_services(struct boot_request *req, struct boot_state *st) {
         EFI_STATUS status = EFI_SUCCESS;
 

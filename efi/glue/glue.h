@@ -61,6 +61,9 @@ struct efi_memmap {
 EFI_STATUS memmap_alloc(struct efi_memmap *m);
 /* Fill the buffer; allocates nothing (safe between ExitBootServices tries). */
 EFI_STATUS memmap_read(struct efi_memmap *m);
+/* Fill the buffer, allocating a (larger) one first when there is none or
+ * the map outgrew it. Not between ExitBootServices tries. */
+EFI_STATUS memmap_read_growing(struct efi_memmap *m);
 
 /* file.c */
 struct efi_file {

@@ -10,7 +10,7 @@
 
 #define FOUR_GIB 0x100000000ull
 
-EFI_STATUS initrd_load(const struct boot_request *req, struct boot_state *st) {
+EFI_STATUS initrd_load(struct boot_request *req, struct boot_state *st) {
         unsigned n = req->options.nr_initrds, too_big;
         UINT64 sizes[BOOT_MAX_INITRDS];
         UINT8 *base;

@@ -16,17 +16,15 @@
 #define MAX_CLAIMED 64u
 #define MAX_PIECES_PER_RANGE 32u
 
-EFI_STATUS kernel_check_destinations(const struct boot_request *req, const struct boot_state *st, bool loud) {
+EFI_STATUS kernel_check_destinations(const struct boot_request *req, const struct boot_state *st) {
         const struct efi_memmap *m = &st->memmap;
 
         for (size_t i = 0; i < st->nr_kernel_ranges; i++)
                 if (!layout_range_is_ram(m->buffer, m->size, m->desc_size, st->kernel_ranges[i]))
-                        return !loud ? EFI_LOAD_ERROR
-                                     : log_error(EFI_LOAD_ERROR,
-                                                 L"%s: kernel needs 0x%lx-0x%lx, which is not free RAM on this machine "
-                                                 L"(reserved, MMIO or missing); relink the kernel for another address or add memory",
-                                                 req->kernel.name, st->kernel_ranges[i].start,
-                                                 st->kernel_ranges[i].end - 1);
+                        return log_error(EFI_LOAD_ERROR,
+                                         L"%s: kernel needs 0x%lx-0x%lx, which is not free RAM on this machine "
+                                         L"(reserved, MMIO or missing); relink the kernel for another address or add memory",
+                                         req->kernel.name, st->kernel_ranges[i].start, st->kernel_ranges[i].end - 1);
         return EFI_SUCCESS;
 }
 
@@ -75,12 +73,10 @@ static EFI_STATUS plan_load(const struct boot_request *req, struct boot_state *s
         size_t nr_claimed;
         EFI_STATUS status;
 
-        status = memmap_alloc(&st->memmap);
-        if (!EFI_ERROR(status))
-                status = memmap_read(&st->memmap);
+        status = memmap_read_growing(&st->memmap);
         if (EFI_ERROR(status))
                 return log_error_status(status, L"memory map: GetMemoryMap failed");
-        status = kernel_check_destinations(req, st, true);
+        status = kernel_check_destinations(req, st);
         if (EFI_ERROR(status))
                 return status;
         nr_claimed = claim_free_pieces(st, claimed);
@@ -90,7 +86,7 @@ static EFI_STATUS plan_load(const struct boot_request *req, struct boot_state *s
         return stage_runs(req, st);
 }
 
-EFI_STATUS kernel_load(const struct boot_request *req, struct boot_state *st) {
+EFI_STATUS kernel_load(struct boot_request *req, struct boot_state *st) {
         _cleanup_pool_ struct kernel_stream *stream = AllocatePool(sizeof(*stream));
         _cleanup_pool_ UINT8 *bounce = NULL;
         struct source *src = &st->kernel_source;
@@ -114,7 +110,8 @@ EFI_STATUS kernel_load(const struct boot_request *req, struct boot_state *st) {
         if (st->kernel_hashed && !(bounce = AllocatePool(BOUNCE_SIZE)))
                 return log_error(EFI_OUT_OF_RESOURCES, L"%s: out of memory", req->kernel.name);
         if (kernel_stream_load(stream, &st->plan, bounce, BOUNCE_SIZE, st->kernel_hashed ? st->kernel_digest : NULL))
-                return log_error_status(src->error, L"%s: read failed", req->kernel.name);
+                return log_error_status(src->error ? src->error : EFI_LOAD_ERROR, L"%s: read failed",
+                                        req->kernel.name);
         source_close(src);
 
         timing_mark("kernel-read", elf_kernel_load_bytes(&st->kernel));

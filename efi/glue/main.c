@@ -10,6 +10,17 @@
  */
 #include "boot.h"
 
+static const boot_step BOOT_STEPS[] = {
+        policy_check_request,   /* Secure Boot and pins: may this be booted at all? */
+        boot_open_sources,      /* every file exists before memory is claimed */
+        kernel_load,            /* parse, claim, plan, read once (and hash) */
+        initrd_load,
+        policy_verify_pins,     /* what was read is what is pinned */
+        entry_prepare,          /* start_info, handoff, the final layout checked */
+        measure_boot,           /* PCR 9 and 12: the last step that can fail */
+        exit_boot_services,
+};
+
 /* Debian's gnu-efi crt0 (_start) calls efi_main with the System V ABI
  * (%rdi, %rsi), whatever ABI the rest of the program uses for EFI calls. */
 EFI_STATUS efi_main(EFI_HANDLE image_handle, EFI_SYSTEM_TABLE *system_table);
@@ -27,23 +38,9 @@ EFI_STATUS efi_main(EFI_HANDLE image_handle, EFI_SYSTEM_TABLE *system_table) {
         timing_enabled = req->options.timing;
         timing_mark("options", 0);
 
-        status = policy_check_request(req);
-        if (!EFI_ERROR(status))
-                status = boot_state_new(&st);
-        if (!EFI_ERROR(status))
-                status = boot_open_sources(req, st);
-        if (!EFI_ERROR(status))
-                status = kernel_load(req, st);
-        if (!EFI_ERROR(status))
-                status = initrd_load(req, st);
-        if (!EFI_ERROR(status))
-                status = policy_verify_pins(req, st);
-        if (!EFI_ERROR(status))
-                status = entry_prepare(req, st);
-        if (!EFI_ERROR(status))
-                status = measure_boot(req, st);
-        if (!EFI_ERROR(status))
-                status = exit_boot_services(req, st);
+        status = boot_state_new(&st);
+        for (size_t i = 0; i < sizeof(BOOT_STEPS) / sizeof(BOOT_STEPS[0]) && !EFI_ERROR(status); i++)
+                status = BOOT_STEPS[i](req, st);
         if (EFI_ERROR(status)) {
                 boot_failed(st);
                 return status;

@@ -12,7 +12,7 @@
 
 #include "tcg2_abi.h"
 
-EFI_STATUS measure_boot(const struct boot_request *req, struct boot_state *st) {
+EFI_STATUS measure_boot(struct boot_request *req, struct boot_state *st) {
         EFI_STATUS status;
 
         if (!tpm_present())

@@ -23,3 +23,12 @@ EFI_STATUS memmap_read(struct efi_memmap *m) {
         m->size = m->capacity;
         return BS->GetMemoryMap(&m->size, m->buffer, &m->key, &m->desc_size, &m->desc_version);
 }
+
+EFI_STATUS memmap_read_growing(struct efi_memmap *m) {
+        EFI_STATUS status = m->buffer ? memmap_read(m) : EFI_BUFFER_TOO_SMALL;
+
+        if (status != EFI_BUFFER_TOO_SMALL)
+                return status;
+        status = memmap_alloc(m);
+        return EFI_ERROR(status) ? status : memmap_read(m);
+}

@@ -10,7 +10,8 @@
 
 static const CHAR16 FIX[] = L"build a one-file image (make image) or pin it (make pin), then sign pvhboot";
 
-EFI_STATUS policy_check_request(const struct boot_request *req) {
+EFI_STATUS policy_check_request(struct boot_request *req, struct boot_state *st) {
+        (void)st;
         struct boot_policy_input in = {
                 .secure_boot = req->secure_boot,
                 .pins = &req->pins,
@@ -63,7 +64,7 @@ static EFI_STATUS check_pin_of(const uint8_t want[SHA256_DIGEST_SIZE], const voi
         return check_pin(want, digest, what);
 }
 
-EFI_STATUS policy_verify_pins(const struct boot_request *req, const struct boot_state *st) {
+EFI_STATUS policy_verify_pins(struct boot_request *req, struct boot_state *st) {
         const struct pvh_pins *pins = &req->pins;
         EFI_STATUS status = EFI_SUCCESS;
 

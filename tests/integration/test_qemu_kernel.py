@@ -144,8 +144,10 @@ def test_qemu_kernel_fw_cfg_copy_is_hashed(kernel, pvhboot_efi, work, log_path):
         dst.write(src.read())
         dst.write(b"\0")
     efi = os.path.join(work, "pinned-other.efi")
-    H.script("pvhimage.py", "pin", pvhboot_efi, efi, "--kernel", other, "--cmdline", "console=ttyS0 panic=-1")
     initrd = H.mkinitrd(os.path.join(work, "initrd.img"))
+    # The initrd is pinned too: pins mean the whole set, -initrd included.
+    H.script("pvhimage.py", "pin", pvhboot_efi, efi, "--kernel", other, "--initrd", initrd,
+             "--cmdline", "console=ttyS0 panic=-1")
     result = boot_qemu_kernel(work, log_path, kernel, efi, initrd, "console=ttyS0 panic=-1", fw_cfg_kernel=kernel)
     lines = result.lines
     p = H.Problems(result)
