@@ -16,8 +16,7 @@
 #include <efi.h>
 #include <efilib.h>
 
-/* UTF-16 units of LoadOptions, NUL included: more than pvhboot accepts. */
-#define MAX_OPTIONS 8192
+#include "child_options.h"
 
 static EFI_STATUS read_own_file(EFI_HANDLE image_handle, const CHAR16 *path, void **data, UINTN *size) {
         EFI_GUID loaded_image_guid = LOADED_IMAGE_PROTOCOL;
@@ -61,35 +60,10 @@ static EFI_STATUS read_own_file(EFI_HANDLE image_handle, const CHAR16 *path, voi
         return status;
 }
 
-/* argv[first..argc-1] joined by one blank, in pool memory; NULL if too long. */
-static CHAR16 *join_words(CHAR16 **argv, UINTN first, UINTN argc, UINT32 *bytes) {
-        CHAR16 *out = AllocatePool(MAX_OPTIONS * sizeof(CHAR16));
-        UINTN len = 0;
-
-        if (!out)
-                return NULL;
-        for (UINTN i = first; i < argc; i++) {
-                UINTN n = StrLen(argv[i]);
-                if (len + (i > first) + n + 1 > MAX_OPTIONS) {
-                        FreePool(out);
-                        return NULL;
-                }
-                if (i > first)
-                        out[len++] = ' ';
-                CopyMem(out + len, argv[i], n * sizeof(CHAR16));
-                len += n;
-        }
-        out[len] = 0;
-        *bytes = (UINT32)((len + 1) * sizeof(CHAR16));
-        return out;
-}
-
 EFI_STATUS efi_main(EFI_HANDLE image_handle, EFI_SYSTEM_TABLE *system_table);
 EFI_STATUS efi_main(EFI_HANDLE image_handle, EFI_SYSTEM_TABLE *system_table) {
         EFI_GUID shell_params_guid = EFI_SHELL_PARAMETERS_PROTOCOL_GUID;
-        EFI_GUID loaded_image_guid = LOADED_IMAGE_PROTOCOL;
         EFI_SHELL_PARAMETERS_PROTOCOL *shell = NULL;
-        EFI_LOADED_IMAGE *child_image;
         EFI_HANDLE child = NULL;
         CHAR16 *options = NULL;
         UINT32 options_size = 0;
@@ -111,10 +85,10 @@ EFI_STATUS efi_main(EFI_HANDLE image_handle, EFI_SYSTEM_TABLE *system_table) {
                 return status;
         }
         if (shell->Argc > 2) {
-                options = join_words(shell->Argv, 2, shell->Argc, &options_size);
+                options = child_options_join(shell->Argv, 2, shell->Argc, &options_size);
                 if (!options) {
                         FreePool(data);
-                        Print(L"load-buffer: error: the words are longer than %d characters\n", MAX_OPTIONS - 1);
+                        Print(L"load-buffer: error: the words are longer than %d characters\n", CHILD_OPTIONS_MAX - 1);
                         return EFI_BAD_BUFFER_SIZE;
                 }
         }
@@ -126,16 +100,12 @@ EFI_STATUS efi_main(EFI_HANDLE image_handle, EFI_SYSTEM_TABLE *system_table) {
                 Print(L"load-buffer: error: LoadImage of %s: %r\n", shell->Argv[1], status);
                 goto free_options;
         }
-        if (options) {
-                status = BS->OpenProtocol(child, &loaded_image_guid, (void **)&child_image, image_handle, NULL,
-                                          EFI_OPEN_PROTOCOL_GET_PROTOCOL);
-                if (EFI_ERROR(status)) {
-                        Print(L"load-buffer: error: the loaded image has no EFI_LOADED_IMAGE_PROTOCOL: %r\n", status);
-                        BS->UnloadImage(child);
-                        goto free_options;
-                }
-                child_image->LoadOptions = options;
-                child_image->LoadOptionsSize = options_size;
+        if (options)
+                status = child_options_set(child, image_handle, options, options_size);
+        if (EFI_ERROR(status)) {
+                Print(L"load-buffer: error: the loaded image has no EFI_LOADED_IMAGE_PROTOCOL: %r\n", status);
+                BS->UnloadImage(child);
+                goto free_options;
         }
         Print(L"load-buffer: starting %s (%ld bytes) from memory, no device path\n", shell->Argv[1], (UINT64)size);
         status = BS->StartImage(child, &exit_data_size, &exit_data);
