@@ -56,9 +56,10 @@ struct boot_request {
         bool kernel_from_image, cmdline_from_image;
         struct boot_file kernel;
         struct boot_file initrds[BOOT_MAX_INITRDS];     /* options.nr_initrds */
-        /* Every volume root the request opened, own_root included:
-         * closed once, by request_close_volumes(). */
-        EFI_FILE_HANDLE roots[2 + BOOT_MAX_INITRDS];
+        /* Every volume root the request opened, closed once, by
+         * request_close_volumes(): pvhboot's own, QEMU's loader file
+         * system, and one for the kernel and each initrd found elsewhere. */
+        EFI_FILE_HANDLE roots[3 + BOOT_MAX_INITRDS];
         unsigned nr_roots;
 };
 
@@ -97,7 +98,7 @@ struct boot_state {
  * own image and QEMU's -kernel; *out is pool memory. */
 EFI_STATUS request_choose(EFI_HANDLE image_handle, struct boot_request **out);
 /* Record a volume root the request opened, to be closed with it. */
-void request_add_root(struct boot_request *req, EFI_FILE_HANDLE root);
+EFI_STATUS request_add_root(struct boot_request *req, EFI_FILE_HANDLE root);
 void request_close_volumes(struct boot_request *req);
 void request_freep(struct boot_request **req);
 

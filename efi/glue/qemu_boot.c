@@ -117,7 +117,9 @@ EFI_STATUS request_use_qemu_loader(struct boot_request *req) {
         if (!qroot)
                 return EFI_SUCCESS;
         /* Owned by the request from here on, whatever fails next. */
-        request_add_root(req, qroot);
+        status = request_add_root(req, qroot);
+        if (EFI_ERROR(status))
+                return status;
         log_info(L"no kernel given: booting QEMU's -kernel from OVMF's kernel loader file system");
         if (req->options.nr_initrds)
                 log_warning(L"ignoring %d initrd(s) from the arguments or config; using QEMU's -initrd",

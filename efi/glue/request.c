@@ -17,12 +17,13 @@ static const CHAR16 USAGE[] =
         L"        or relative to pvhboot's own directory. initrd= repeats: files are\n"
         L"        concatenated in order. Everything else is the kernel command line.\n";
 
-void request_add_root(struct boot_request *req, EFI_FILE_HANDLE root) {
-        /* Sized for pvhboot's own volume, QEMU's and one per file. */
-        if (req->nr_roots < sizeof(req->roots) / sizeof(req->roots[0]))
-                req->roots[req->nr_roots++] = root;
-        else
+EFI_STATUS request_add_root(struct boot_request *req, EFI_FILE_HANDLE root) {
+        if (req->nr_roots == sizeof(req->roots) / sizeof(req->roots[0])) {
                 root->Close(root);
+                return log_error(EFI_OUT_OF_RESOURCES, L"internal: more volumes open than a request has room for");
+        }
+        req->roots[req->nr_roots++] = root;
+        return EFI_SUCCESS;
 }
 
 void request_close_volumes(struct boot_request *req) {
@@ -152,9 +153,8 @@ static EFI_STATUS locate(struct boot_request *req, const uint16_t *given, unsign
                                          spec.kind == VOLUME_LABEL ? L"no volume has that label"
                                                                    : L"no GPT partition has that GUID");
         }
-        request_add_root(req, found);
         f->root = found;
-        return EFI_SUCCESS;
+        return request_add_root(req, found);
 }
 
 static EFI_STATUS locate_files(struct boot_request *req) {
@@ -189,9 +189,7 @@ static EFI_STATUS open_own_image(EFI_HANDLE image_handle, struct boot_request **
         /* No file system on pvhboot's device is not an error yet: a
          * one-file image needs none. */
         req->own_root = req->image->DeviceHandle ? LibOpenRoot(req->image->DeviceHandle) : NULL;
-        if (req->own_root)
-                request_add_root(req, req->own_root);
-        return EFI_SUCCESS;
+        return req->own_root ? request_add_root(req, req->own_root) : EFI_SUCCESS;
 }
 
 EFI_STATUS request_choose(EFI_HANDLE image_handle, struct boot_request **out) {
