@@ -52,7 +52,7 @@ define efi_link
 		--target efi-app-x86_64 --subsystem=10 $(2:.efi=.so) $(2)
 endef
 
-$(BUILD)/efi-obj/%.o: %.c $(wildcard include/*.h efi/glue/*.h) | efi-deps
+$(BUILD)/efi-obj/%.o: %.c $(wildcard include/*.h efi/glue/*.h tests/efi/*.h) | efi-deps
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	$(Q)$(CC) $(EFI_CFLAGS) -c $< -o $@
@@ -90,7 +90,7 @@ HOST_CFLAGS := -std=gnu11 -O1 -g $(WARN) -Iinclude -fsanitize=address,undefined 
 	-fno-sanitize-recover=all -fno-omit-frame-pointer
 UNIT_TESTS := $(patsubst tests/unit/%.c,%,$(filter-out tests/unit/testlib.c,$(wildcard tests/unit/test_*.c)))
 
-$(BUILD)/host/%: tests/unit/%.c tests/unit/testlib.c tests/unit/testlib.h $(CORE_SRCS) $(wildcard include/*.h)
+$(BUILD)/host/%: tests/unit/%.c tests/unit/testlib.c $(wildcard tests/unit/*.h) $(CORE_SRCS) $(wildcard include/*.h)
 	@mkdir -p $(dir $@)
 	@echo "  HOSTCC  $@"
 	$(Q)$(CC) $(HOST_CFLAGS) -Itests/unit $< tests/unit/testlib.c $(CORE_SRCS) -o $@

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "elf_abi.h"
+#include "elf_image.h"
 #include "elf_kernel.h"
 #include "pvh_start_info.h"
 #include "qemu_kernel.h"
@@ -104,18 +105,7 @@ static Elf64_Ehdr *build64(struct image *im) {
         memset(im, 0, sizeof(*im));
         im->len = IMG_SIZE;
         Elf64_Ehdr *e = (Elf64_Ehdr *)im->b;
-        memcpy(e->e_ident, ELFMAG, SELFMAG);
-        e->e_ident[EI_CLASS] = ELFCLASS64;
-        e->e_ident[EI_DATA] = ELFDATA2LSB;
-        e->e_ident[EI_VERSION] = EV_CURRENT;
-        e->e_type = ET_EXEC;
-        e->e_machine = EM_X86_64;
-        e->e_version = EV_CURRENT;
-        e->e_entry = TEXT_PADDR;
-        e->e_phoff = sizeof(Elf64_Ehdr);
-        e->e_ehsize = sizeof(Elf64_Ehdr);
-        e->e_phentsize = sizeof(Elf64_Phdr);
-        e->e_phnum = 3;
+        elf64_header_init(e, TEXT_PADDR, 3);
         Elf64_Phdr *ph = (Elf64_Phdr *)(im->b + e->e_phoff);
         ph[0] = (Elf64_Phdr){ PT_LOAD, PF_R | PF_X, 0x1000, 0xffffffff81000000ull, TEXT_PADDR, 0x2000, 0x2000, 0x1000 };
         ph[1] = (Elf64_Phdr){ PT_LOAD, PF_R | PF_W, 0x3000, 0xffffffff81004000ull, TEXT_PADDR + 0x4000, 0x1000, 0x3000, 0x1000 };

@@ -8,6 +8,7 @@
 #include <elf.h>
 #include <string.h>
 
+#include "elf_image.h"
 #include "kernel_stream.h"
 #include "pvh_start_info.h"
 #include "testlib.h"
@@ -35,18 +36,7 @@ static void build(struct image *im, uint32_t pvh_entry, uint8_t fill, int note_i
         memset(im, 0, sizeof(*im));
         memset(im->b + TEXT_OFF, fill, TEXT_LEN);
         memset(im->b + DATA_OFF, fill ^ 0x5a, DATA_LEN);
-        memcpy(e->e_ident, ELFMAG, SELFMAG);
-        e->e_ident[EI_CLASS] = ELFCLASS64;
-        e->e_ident[EI_DATA] = ELFDATA2LSB;
-        e->e_ident[EI_VERSION] = EV_CURRENT;
-        e->e_type = ET_EXEC;
-        e->e_machine = EM_X86_64;
-        e->e_version = EV_CURRENT;
-        e->e_entry = TEXT_PADDR;
-        e->e_phoff = sizeof(*e);
-        e->e_ehsize = sizeof(*e);
-        e->e_phentsize = sizeof(Elf64_Phdr);
-        e->e_phnum = 3;
+        elf64_header_init(e, TEXT_PADDR, 3);
         ph[0] = (Elf64_Phdr){ .p_type = PT_LOAD, .p_offset = TEXT_OFF, .p_vaddr = TEXT_PADDR, .p_paddr = TEXT_PADDR,
                               .p_filesz = TEXT_LEN, .p_memsz = TEXT_LEN, .p_align = 0x1000 };
         ph[1] = (Elf64_Phdr){ .p_type = PT_LOAD, .p_offset = DATA_OFF, .p_vaddr = TEXT_PADDR + 0x1000,
