@@ -3,7 +3,9 @@
 
 Seeds are small, valid inputs from which libFuzzer mutates: a PVH ELF64 and
 ELF32, an OVMF-like EFI memory map, a few LoadOptions strings, a PE with .pvhpins, fw_cfg file directories,
-UEFI device paths as OVMF makes them.
+UEFI device paths as OVMF makes them. The corpus directories also hold a few
+seeds written by hand (elf64-phdrs-after-data, elf64-two-note-segments);
+this script leaves them alone.
 """
 import os
 import struct
@@ -113,6 +115,7 @@ def device_path(cap, *nodes):
 
 SEEDS = {
     "elf_kernel": {"elf64": elf64(), "elf64-quad-note": elf64(8), "elf32": elf32()},
+    "kernel_stream": {"elf64": elf64(), "elf64-quad-note": elf64(8), "elf32": elf32()},
     "pvh_memmap": {"ovmf-like": memmap(48), "plain": memmap(40)},
     "pe_image": {"pe-with-pins": pe_with_pins(),
                  "pins-text": b"kernel " + b"01" * 32 + b"\ninitrd " + b"02" * 32 + b"\n"},
