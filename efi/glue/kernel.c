@@ -97,7 +97,8 @@ EFI_STATUS kernel_load(struct boot_request *req, struct boot_state *st) {
                 return log_error(EFI_OUT_OF_RESOURCES, L"%s: out of memory", req->kernel.name);
         err = kernel_stream_open(stream, source_read_cb, src, src->size, &st->kernel);
         if (err == ELF_KERNEL_ERR_READ)
-                return log_error_status(src->error, L"%s: read failed", req->kernel.name);
+                return log_error_status(src->error ? src->error : EFI_LOAD_ERROR, L"%s: read failed",
+                                        req->kernel.name);
         if (err)
                 return log_error(EFI_LOAD_ERROR, L"%s: %a", req->kernel.name, elf_kernel_strerror(err));
         st->nr_kernel_ranges = layout_kernel_page_ranges(&st->kernel, st->kernel_ranges);
