@@ -5,6 +5,8 @@
  *
  *   # comment
  *   title    Debian (PVH)
+ *   version  6.1.0-28-cloud-amd64  (orders several entries: newest first)
+ *   sort-key debian                (orders entries before version)
  *   linux    /vmlinux              (alias: kernel)
  *   initrd   /initrd.img           (repeatable, concatenated in order)
  *   options  console=ttyS0 quiet   (repeatable, joined by one space)
@@ -23,6 +25,7 @@
 
 #define CONFIG_MAX_LINE 4096u
 #define CONFIG_TITLE_MAX 128u
+#define CONFIG_VERSION_MAX 64u
 #define CONFIG_MAX_SIZE (64u * 1024u)
 
 enum config_error {
@@ -40,10 +43,13 @@ enum config_error {
         CONFIG_ERR_TOO_MANY_INITRDS,
         CONFIG_ERR_OPTIONS_TOO_LONG,
         CONFIG_ERR_BAD_BOOLEAN,
+        CONFIG_ERR_DUPLICATE_KEY,
 };
 
 struct boot_config {
         char title[CONFIG_TITLE_MAX];   /* UTF-8; empty if none */
+        char version[CONFIG_VERSION_MAX];       /* BLS "version", orders entries; empty if none */
+        char sort_key[CONFIG_VERSION_MAX];      /* BLS "sort-key", orders entries first; empty if none */
         struct boot_options options;    /* kernel, initrds, command line, source lines */
 };
 

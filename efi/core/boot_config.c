@@ -86,6 +86,26 @@ static enum config_error add_options(struct boot_options *o, const unsigned char
         return CONFIG_OK;
 }
 
+/* A UTF-8 value (title, version, sort-key) into cap bytes with its NUL,
+ * cut at a character boundary: never before a continuation byte. */
+static enum config_error copy_text(char *dst, size_t cap, const unsigned char *s, size_t v0, size_t len) {
+        size_t n = len - v0, j = v0;
+
+        while (j < len) {
+                uint32_t cp;
+                if (utf8_next(s, len, &j, &cp) < 0)
+                        return CONFIG_ERR_BAD_UTF8;
+        }
+        if (n >= cap)
+                n = cap - 1;
+        while (n > 0 && v0 + n < len && (s[v0 + n] & 0xC0) == 0x80)
+                n--;
+        for (size_t m = 0; m < n; m++)
+                dst[m] = (char)s[v0 + m];
+        dst[n] = '\0';
+        return CONFIG_OK;
+}
+
 static enum config_error parse_line(struct boot_config *cfg, const unsigned char *s, size_t len,
                                     unsigned lineno) {
         struct boot_options *o = &cfg->options;
@@ -107,30 +127,20 @@ static enum config_error parse_line(struct boot_config *cfg, const unsigned char
 
         if (!key_is(s + k0, klen, "title") && !key_is(s + k0, klen, "linux") &&
             !key_is(s + k0, klen, "kernel") && !key_is(s + k0, klen, "initrd") &&
-            !key_is(s + k0, klen, "options") && !key_is(s + k0, klen, "timing"))
+            !key_is(s + k0, klen, "options") && !key_is(s + k0, klen, "timing") &&
+            !key_is(s + k0, klen, "version") && !key_is(s + k0, klen, "sort-key"))
                 return CONFIG_ERR_UNKNOWN_KEY;
         if (v0 == len)
                 return CONFIG_ERR_MISSING_VALUE;
 
-        if (key_is(s + k0, klen, "title")) {
-                size_t n = len - v0, j = v0;
-                if (cfg->title[0])
-                        return CONFIG_ERR_DUPLICATE_TITLE;
-                while (j < len) {
-                        uint32_t cp;
-                        if (utf8_next(s, len, &j, &cp) < 0)
-                                return CONFIG_ERR_BAD_UTF8;
-                }
-                if (n >= CONFIG_TITLE_MAX)
-                        n = CONFIG_TITLE_MAX - 1;
-                /* Cut at a character boundary: never before a continuation byte. */
-                while (n > 0 && v0 + n < len && (s[v0 + n] & 0xC0) == 0x80)
-                        n--;
-                for (size_t m = 0; m < n; m++)
-                        cfg->title[m] = (char)s[v0 + m];
-                cfg->title[n] = '\0';
-                return CONFIG_OK;
-        }
+        if (key_is(s + k0, klen, "title"))
+                return cfg->title[0] ? CONFIG_ERR_DUPLICATE_TITLE : copy_text(cfg->title, CONFIG_TITLE_MAX, s, v0, len);
+        if (key_is(s + k0, klen, "version"))
+                return cfg->version[0] ? CONFIG_ERR_DUPLICATE_KEY
+                                       : copy_text(cfg->version, CONFIG_VERSION_MAX, s, v0, len);
+        if (key_is(s + k0, klen, "sort-key"))
+                return cfg->sort_key[0] ? CONFIG_ERR_DUPLICATE_KEY
+                                        : copy_text(cfg->sort_key, CONFIG_VERSION_MAX, s, v0, len);
         if (key_is(s + k0, klen, "timing")) {
                 if (len - v0 == 3 && s[v0] == 'y' && s[v0 + 1] == 'e' && s[v0 + 2] == 's')
                         o->timing = 1;
@@ -165,6 +175,8 @@ enum config_error config_parse(const void *text, size_t len, struct boot_config 
         unsigned lineno = 0;
 
         cfg->title[0] = '\0';
+        cfg->version[0] = '\0';
+        cfg->sort_key[0] = '\0';
         boot_options_init(&cfg->options);
         *line = 0;
         if (len > CONFIG_MAX_SIZE)
@@ -207,7 +219,8 @@ const char *config_strerror(enum config_error err) {
         case CONFIG_ERR_TOO_LARGE: return "file is larger than 64 KiB";
         case CONFIG_ERR_NUL: return "NUL byte: not a text file";
         case CONFIG_ERR_LINE_TOO_LONG: return "line is longer than 4096 bytes";
-        case CONFIG_ERR_UNKNOWN_KEY: return "unknown key; known: title, linux (or kernel), initrd, options, timing";
+        case CONFIG_ERR_UNKNOWN_KEY: return "unknown key; known: title, version, sort-key, linux (or kernel), initrd, options, timing";
+        case CONFIG_ERR_DUPLICATE_KEY: return "second version or sort-key line";
         case CONFIG_ERR_BAD_BOOLEAN: return "timing takes yes or no";
         case CONFIG_ERR_MISSING_VALUE: return "key without a value";
         case CONFIG_ERR_DUPLICATE_LINUX: return "second linux (or kernel) line; give one kernel";

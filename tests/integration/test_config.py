@@ -57,7 +57,7 @@ def test_removable_media_default_boot(kernel, pvhboot_efi, work, log_path):
 
 # (case, pvhboot.conf text, substring the one error line must contain)
 BAD_CONFIGS = [
-    ("unknown-key", "linux /vmlinux\nversion 6.1\n", "pvhboot.conf:2: unknown key"),
+    ("unknown-key", "linux /vmlinux\ndevicetree x.dtb\n", "pvhboot.conf:2: unknown key"),
     ("duplicate-linux", "linux /vmlinux\n# again\nkernel /vmlinux\n", "pvhboot.conf:3: second linux"),
     ("missing-initrd", "linux /vmlinux\ninitrd /initrd.img\ninitrd /no-such.img\n",
      "pvhboot.conf:3: \\no-such.img: file not found"),

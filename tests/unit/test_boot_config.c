@@ -67,9 +67,28 @@ static void test_timing_key(void) {
         CHECK_EQ(line, 1);
 }
 
+/* BLS type #1 keys that order several entries. */
+static void test_version_and_sort_key(void) {
+        CHECK_EQ(parse("title Debian\nversion 6.1.0-28-cloud-amd64\nsort-key debian\nlinux /v\n"), CONFIG_OK);
+        CHECK_STR(cfg.version, "6.1.0-28-cloud-amd64");
+        CHECK_STR(cfg.sort_key, "debian");
+        CHECK_EQ(parse("linux /v\n"), CONFIG_OK);
+        CHECK_STR(cfg.version, "");
+        CHECK_STR(cfg.sort_key, "");
+        /* Longer than the field: cut, NUL-terminated. */
+        CHECK_EQ(parse("version 0123456789012345678901234567890123456789012345678901234567890123456789\n"), CONFIG_OK);
+        CHECK_EQ(strlen(cfg.version), CONFIG_VERSION_MAX - 1);
+}
+
 static void test_errors_with_line_numbers(void) {
-        CHECK_EQ(parse("title t\nlinux a\nversion 1\n"), CONFIG_ERR_UNKNOWN_KEY);
+        /* A BLS key pvhboot does not support. */
+        CHECK_EQ(parse("title t\nlinux a\ndevicetree x.dtb\n"), CONFIG_ERR_UNKNOWN_KEY);
         CHECK_EQ(line, 3);
+        CHECK_EQ(parse("linux a\nversion 1\nversion 2\n"), CONFIG_ERR_DUPLICATE_KEY);
+        CHECK_EQ(line, 3);
+        CHECK_EQ(parse("sort-key a\nlinux a\nsort-key b\n"), CONFIG_ERR_DUPLICATE_KEY);
+        CHECK_EQ(line, 3);
+        CHECK_EQ(parse("version \xC3(\n"), CONFIG_ERR_BAD_UTF8);
         CHECK_EQ(parse("linux a\n\nkernel b\n"), CONFIG_ERR_DUPLICATE_LINUX);
         CHECK_EQ(line, 3);
         CHECK_EQ(parse("title a\ntitle b\n"), CONFIG_ERR_DUPLICATE_TITLE);
@@ -167,6 +186,7 @@ int main(void) {
         RUN(test_full_entry);
         RUN(test_crlf_bom_kernel_alias);
         RUN(test_utf8_path);
+        RUN(test_version_and_sort_key);
         RUN(test_errors_with_line_numbers);
         RUN(test_timing_key);
         RUN(test_limits);
