@@ -32,4 +32,21 @@ struct entry_counter {
  * does not end in ".conf" (case-insensitive) or is empty before it. */
 bool entry_name_parse(const char *name, size_t len, struct entry_counter *out);
 
+/* What orders one entry among others. */
+struct entry_key {
+        const char *id;         /* the file name without counter and ".conf" (NUL-terminated) */
+        const char *sort_key;   /* "" when the entry has none */
+        const char *version;    /* "" when the entry has none */
+        struct entry_counter counter;
+};
+
+/*
+ * <0 when a is preferred to b (comes first in the menu; the first is the
+ * default), >0 when b is, 0 when neither. systemd-boot's order: entries
+ * with no tries left last; entries with a sort-key before those without,
+ * by sort-key; then the newer version first; then the newer id first; then
+ * more tries left, then fewer tries done.
+ */
+int entry_compare(const struct entry_key *a, const struct entry_key *b);
+
 #endif

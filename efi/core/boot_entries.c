@@ -142,3 +142,40 @@ bool entry_name_parse(const char *name, size_t len, struct entry_counter *out) {
                 out->done = 0;
         return true;
 }
+
+static bool out_of_tries(const struct entry_key *k) {
+        return k->counter.counted && k->counter.left == 0;
+}
+
+static int compare_strings(const char *a, const char *b) {
+        for (; *a && *a == *b; a++, b++)
+                ;
+        return (unsigned char)*a - (unsigned char)*b;
+}
+
+static int sign(int v) {
+        return (v > 0) - (v < 0);
+}
+
+int entry_compare(const struct entry_key *a, const struct entry_key *b) {
+        int r;
+
+        /* "Entries with no tries left ... sorted to the end of the list." */
+        if (out_of_tries(a) != out_of_tries(b))
+                return out_of_tries(a) ? 1 : -1;
+        if ((a->sort_key[0] != 0) != (b->sort_key[0] != 0))
+                return a->sort_key[0] ? -1 : 1;
+        if (a->sort_key[0] && (r = compare_strings(a->sort_key, b->sort_key)) != 0)
+                return sign(r);
+        if (a->version[0] && b->version[0] && (r = version_compare(a->version, b->version)) != 0)
+                return -sign(r);
+        if ((r = version_compare(a->id, b->id)) != 0)
+                return -sign(r);
+        if (a->counter.counted && b->counter.counted) {
+                if (a->counter.left != b->counter.left)
+                        return a->counter.left > b->counter.left ? -1 : 1;
+                if (a->counter.done != b->counter.done)
+                        return a->counter.done < b->counter.done ? -1 : 1;
+        }
+        return 0;
+}

@@ -121,10 +121,45 @@ static void test_entry_names(void) {
         check_name("", false, false, 0, 0, 0);
 }
 
+static struct entry_key key(const char *id, const char *sort_key, const char *version, bool counted,
+                            unsigned left, unsigned done) {
+        return (struct entry_key){ id, sort_key, version, { counted, left, done, strlen(id) } };
+}
+
+#define CHECK_FIRST(a, b)                                 \
+        do {                                              \
+                struct entry_key ka = (a), kb = (b);      \
+                CHECK(entry_compare(&ka, &kb) < 0);       \
+                CHECK(entry_compare(&kb, &ka) > 0);       \
+        } while (0)
+
+static void test_entry_order(void) {
+        struct entry_key same = key("pvhboot-6.1.0-28", "", "6.1.0-28", false, 0, 0);
+
+        CHECK_EQ(entry_compare(&same, &same), 0);
+        /* Newest kernel first, by version, then by file name. */
+        CHECK_FIRST(key("pvhboot-6.1.0-28", "", "6.1.0-28-cloud-amd64", false, 0, 0),
+                    key("pvhboot-6.1.0-27", "", "6.1.0-27-cloud-amd64", false, 0, 0));
+        CHECK_FIRST(key("pvhboot-6.12.12", "", "", false, 0, 0), key("pvhboot-6.9.1", "", "", false, 0, 0));
+        /* The version outranks the file name. */
+        CHECK_FIRST(key("a", "", "2", false, 0, 0), key("b", "", "1", false, 0, 0));
+        /* An entry out of tries goes last, whatever its version. */
+        CHECK_FIRST(key("old", "", "1", false, 0, 0), key("new", "", "2", true, 0, 3));
+        CHECK_FIRST(key("old", "", "1", true, 1, 2), key("new", "", "2", true, 0, 3));
+        /* Sort keys first, in order; then the rest. */
+        CHECK_FIRST(key("x", "debian", "1", false, 0, 0), key("y", "", "9", false, 0, 0));
+        CHECK_FIRST(key("x", "arch", "1", false, 0, 0), key("y", "debian", "9", false, 0, 0));
+        CHECK_FIRST(key("x", "debian", "9", false, 0, 0), key("y", "debian", "1", false, 0, 0));
+        /* The same name and version: more tries left, then fewer done. */
+        CHECK_FIRST(key("k", "", "1", true, 3, 0), key("k", "", "1", true, 2, 1));
+        CHECK_FIRST(key("k", "", "1", true, 2, 0), key("k", "", "1", true, 2, 1));
+}
+
 int main(void) {
         RUN(test_ascending_list);
         RUN(test_pairs);
         RUN(test_corner_cases);
         RUN(test_entry_names);
+        RUN(test_entry_order);
         return tl_summary("boot_entries");
 }
