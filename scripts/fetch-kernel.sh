@@ -4,9 +4,9 @@
 # Produce OUTDIR/vmlinux (uncompressed ELF kernel with a PVH entry note) and
 # OUTDIR/vmlinuz (the original bzImage) from Debian's linux-image-cloud-amd64.
 # The versioned package the meta-package depends on is downloaded with
-# `apt-get download`, its /boot/vmlinuz-* is unpacked, and the LZ4 payload is
-# cut out of the bzImage (setup header payload_offset/payload_length) and
-# decompressed with lz4.  OUTDIR/kernel-version records the package/version.
+# `apt-get download`, its /boot/vmlinuz-* is unpacked, and scripts/extract-vmlinux
+# cuts the payload out of the bzImage (setup header payload_offset/payload_length)
+# and decompresses it.  OUTDIR/kernel-version records the package/version.
 #
 # Cached: if OUTDIR/vmlinux already exists and passes scripts/elfnote.py,
 # nothing is done.  Env: KERNEL_PKG overrides the versioned package name.
@@ -53,33 +53,10 @@ VMLINUZ=$(ls "$TMP"/root/boot/vmlinuz-* 2>/dev/null | head -n1)
 [ -n "$VMLINUZ" ] || die "no /boot/vmlinuz-* in $DEB"
 log "bzImage: ${VMLINUZ#"$TMP/root"} ($(stat -c %s "$VMLINUZ") bytes)"
 
-# Cut the compressed payload out of the bzImage.  The kernel build appends
-# the uncompressed size (le32) to the LZ4 stream; strip it (lz4 would choke
-# on it) and use it to check the result.
-EXPECTED_SIZE=$("$PY" - "$VMLINUZ" "$TMP/payload.lz4" <<'EOF'
-import struct, sys
-src, dst = sys.argv[1], sys.argv[2]
-d = open(src, "rb").read()
-if d[0x202:0x206] != b"HdrS":
-    sys.exit("not a bzImage (no HdrS signature)")
-setup_sects = d[0x1f1] or 4
-payload_offset, payload_length = struct.unpack_from("<II", d, 0x248)
-start = (setup_sects + 1) * 512 + payload_offset
-payload = d[start:start + payload_length]
-if len(payload) != payload_length:
-    sys.exit("payload runs past end of file")
-if payload[:4] != b"\x02\x21\x4c\x18":
-    sys.exit("payload is not LZ4 legacy format (magic %s)" % payload[:4].hex())
-open(dst, "wb").write(payload[:-4])
-print(struct.unpack("<I", payload[-4:])[0])
-EOF
-)
-lz4 -d -q -f "$TMP/payload.lz4" "$TMP/vmlinux"
+# The ELF inside the bzImage: scripts/extract-vmlinux finds the payload from
+# the setup header, decompresses it, checks its size and its PVH note.
+"$HERE/extract-vmlinux" "$VMLINUZ" "$TMP/vmlinux"
 ACTUAL_SIZE=$(stat -c %s "$TMP/vmlinux")
-[ "$ACTUAL_SIZE" = "$EXPECTED_SIZE" ] ||
-    die "decompressed size $ACTUAL_SIZE != size recorded in bzImage $EXPECTED_SIZE"
-"$PY" "$HERE/elfnote.py" "$TMP/vmlinux" >/dev/null ||
-    die "decompressed kernel is not a PVH-capable ELF"
 
 cp "$VMLINUZ" "$OUTDIR/vmlinuz.tmp"
 mv "$OUTDIR/vmlinuz.tmp" "$OUTDIR/vmlinuz"
