@@ -107,7 +107,16 @@ unit: $(addprefix $(BUILD)/host/,$(UNIT_TESTS))
 .PHONY: integration
 integration: $(BUILD)/pvhboot.efi test-efi
 	scripts/install-deps.sh test
-	ACCEL=$(ACCEL) PVHTEST_FULL=$(PVHTEST_FULL) $(PYTHON) -m pytest -v tests/integration
+	ACCEL=$(ACCEL) PVHTEST_FULL=$(PVHTEST_FULL) $(PYTHON) -m pytest -v --basetemp=$(BUILD)/pytest/integration \
+		tests/integration
+
+# Host-side tools (pvhboot-kernel and the kernel hooks) against a scratch ESP.
+# Each suite has its own pytest base directory under $(BUILD): pytest's
+# shared one in /tmp keeps only the newest three runs of any checkout.
+.PHONY: host-test
+host-test:
+	scripts/install-deps.sh test
+	$(PYTHON) -m pytest -q --basetemp=$(BUILD)/pytest/host tests/host
 
 .PHONY: check
 check:
@@ -115,6 +124,7 @@ check:
 	$(MAKE) all test-efi
 	$(MAKE) unit
 	$(MAKE) fuzz FUZZ_SECONDS=$(CHECK_FUZZ_SECONDS)
+	$(MAKE) host-test
 	$(MAKE) integration
 
 CHECK_FUZZ_SECONDS ?= 10
@@ -180,4 +190,14 @@ else
 	for f in $(wildcard $(INSTALL_SCRIPTS)) scripts/mkconf; do \
 		install -m 0755 $$f "$(DESTDIR)$(PREFIX)/share/pvhboot/$$(basename $$f)"; done
 	ln -sf ../share/pvhboot/mkesp "$(DESTDIR)$(PREFIX)/bin/pvhboot-mkesp"
+	# pvhboot-kernel and the hooks that call it (docs/kernel-hooks.md);
+	# kernel-install reads only /usr/lib/kernel/install.d: use PREFIX=/usr.
+	install -d "$(DESTDIR)$(PREFIX)/sbin" "$(DESTDIR)/etc/kernel/postinst.d" "$(DESTDIR)/etc/kernel/postrm.d" \
+		"$(DESTDIR)/etc/initramfs/post-update.d" "$(DESTDIR)$(PREFIX)/lib/kernel/install.d"
+	install -m 0755 scripts/pvhboot-kernel "$(DESTDIR)$(PREFIX)/sbin/pvhboot-kernel"
+	install -m 0755 scripts/kernel-hooks/postinst.d/zz-pvhboot "$(DESTDIR)/etc/kernel/postinst.d/zz-pvhboot"
+	install -m 0755 scripts/kernel-hooks/postrm.d/zz-pvhboot "$(DESTDIR)/etc/kernel/postrm.d/zz-pvhboot"
+	install -m 0755 scripts/kernel-hooks/initramfs-post-update.d/pvhboot "$(DESTDIR)/etc/initramfs/post-update.d/pvhboot"
+	install -m 0755 scripts/kernel-hooks/install.d/90-pvhboot.install \
+		"$(DESTDIR)$(PREFIX)/lib/kernel/install.d/90-pvhboot.install"
 endif

@@ -2,7 +2,8 @@
 # install-deps.sh GROUP...: install the Debian packages pvhboot needs, only
 # those that are missing (a no-op on a machine that has them all).
 #   build   compiler, binutils, gnu-efi
-#   test    QEMU, OVMF, mtools, busybox-static, cpio, lz4, python3-pytest
+#   test    QEMU, OVMF, mtools, busybox-static, cpio, python3-pytest, and the
+#           decompressors pvhboot-kernel uses (gzip, xz, bzip2, lzop, lz4, zstd)
 #   fuzz    clang with the libFuzzer runtime
 #   trust   sbsigntool, openssl and OVMF's snakeoil key (make sign, Secure Boot tests)
 #   tpm     swtpm and swtpm-tools (a software TPM 2.0 for the measured-boot tests)
@@ -23,7 +24,8 @@ for group in "$@"; do
                         /usr/share/OVMF/OVMF_CODE_4M.fd:ovmf \
                         mformat:mtools mcopy:mtools mmd:mtools \
                         /bin/busybox:busybox-static \
-                        cpio:cpio gzip:gzip lz4:lz4 dpkg-deb:dpkg
+                        cpio:cpio gzip:gzip lz4:lz4 dpkg-deb:dpkg \
+                        xz:xz-utils bzip2:bzip2 lzop:lzop zstd:zstd unshare:util-linux
                 /usr/bin/python3 -c 'import pytest' 2>/dev/null || install_packages python3-pytest
                 ;;
         fuzz)

@@ -39,6 +39,9 @@ def test_install_destdir(pvhboot_efi, tmp_path):
     for f in ("mkesp", "mkesp.sh", "lib.sh", "mkconf"):
         assert os.access(tmp_path / "usr/share/pvhboot" / f, os.X_OK), f
     assert os.readlink(tmp_path / "usr/bin/pvhboot-mkesp") == "../share/pvhboot/mkesp"
+    for f in ("usr/sbin/pvhboot-kernel", "etc/kernel/postinst.d/zz-pvhboot", "etc/kernel/postrm.d/zz-pvhboot",
+              "etc/initramfs/post-update.d/pvhboot", "usr/lib/kernel/install.d/90-pvhboot.install"):
+        assert os.access(tmp_path / f, os.X_OK), f
 
 
 def test_mkesp_image_boots(kernel, pvhboot_efi, work, log_path):
