@@ -13,6 +13,7 @@
 #include "glue.h"
 
 #include "boot_config.h"
+#include "boot_entries.h"
 #include "boot_options.h"
 #include "elf_kernel.h"
 #include "handoff.h"
@@ -39,6 +40,15 @@ struct boot_file {
         UINT32 fw_cfg_size;
 };
 
+/* One boot entry (entries.c): a BLS type #1 file, or pvhboot.conf. */
+#define BOOT_MAX_ENTRIES 32u
+struct boot_entry {
+        struct boot_config config;
+        CHAR16 path[BOOT_PATH_MAX];     /* its file, for messages */
+        char id[BOOT_PATH_MAX];         /* file name without counter and ".conf" */
+        struct entry_counter counter;
+};
+
 struct boot_request {
         EFI_HANDLE image_handle;
         EFI_LOADED_IMAGE *image;
@@ -51,6 +61,10 @@ struct boot_request {
         struct boot_config config;      /* pvhboot.conf */
         CHAR16 config_path[BOOT_PATH_MAX];      /* empty: there is none */
         struct boot_options options;    /* what is booted, all sources merged */
+        /* The entries, best first (pool memory), and the one being tried;
+         * none when the arguments name a kernel. */
+        struct boot_entry *entries;
+        unsigned nr_entries, current_entry;
         struct pvh_pins pins;           /* pvhboot's .pvhpins section */
         bool secure_boot;
         bool kernel_from_image, cmdline_from_image;
@@ -97,6 +111,11 @@ struct boot_state {
 /* request.c: what to boot, from the arguments, pvhboot.conf, pvhboot's
  * own image and QEMU's -kernel; *out is pool memory. */
 EFI_STATUS request_choose(EFI_HANDLE image_handle, struct boot_request **out);
+/* The next entry, when the one being tried failed before ExitBootServices;
+ * EFI_NOT_FOUND when there is none left. */
+EFI_STATUS request_next_entry(struct boot_request *req);
+/* entries.c: \EFI\pvhboot\entries\*.conf and pvhboot.conf, best first. */
+EFI_STATUS request_list_entries(struct boot_request *req);
 /* Record a volume root the request opened, to be closed with it. */
 EFI_STATUS request_add_root(struct boot_request *req, EFI_FILE_HANDLE root);
 void request_close_volumes(struct boot_request *req);

@@ -21,6 +21,15 @@ static const boot_step BOOT_STEPS[] = {
         exit_boot_services,
 };
 
+/* The steps for the request as it stands; *st is what they made. */
+static EFI_STATUS run_steps(struct boot_request *req, struct boot_state **st) {
+        EFI_STATUS status = boot_state_new(st);
+
+        for (size_t i = 0; i < sizeof(BOOT_STEPS) / sizeof(BOOT_STEPS[0]) && !EFI_ERROR(status); i++)
+                status = BOOT_STEPS[i](req, *st);
+        return status;
+}
+
 /* Debian's gnu-efi crt0 (_start) calls efi_main with the System V ABI
  * (%rdi, %rsi), whatever ABI the rest of the program uses for EFI calls. */
 EFI_STATUS efi_main(EFI_HANDLE image_handle, EFI_SYSTEM_TABLE *system_table);
@@ -28,6 +37,7 @@ EFI_STATUS efi_main(EFI_HANDLE image_handle, EFI_SYSTEM_TABLE *system_table) {
         _cleanup_(request_freep) struct boot_request *req = NULL;
         _cleanup_(boot_state_freep) struct boot_state *st = NULL;
         EFI_STATUS status;
+        bool exit_tried;
 
         timing_mark("start", 0);
         InitializeLib(image_handle, system_table);
@@ -38,12 +48,16 @@ EFI_STATUS efi_main(EFI_HANDLE image_handle, EFI_SYSTEM_TABLE *system_table) {
         timing_enabled = req->options.timing;
         timing_mark("options", 0);
 
-        status = boot_state_new(&st);
-        for (size_t i = 0; i < sizeof(BOOT_STEPS) / sizeof(BOOT_STEPS[0]) && !EFI_ERROR(status); i++)
-                status = BOOT_STEPS[i](req, st);
-        if (EFI_ERROR(status)) {
+        /* An entry that fails before ExitBootServices gives way to the next. */
+        for (;;) {
+                status = run_steps(req, &st);
+                if (!EFI_ERROR(status))
+                        break;
+                exit_tried = st && st->exit_tried;
                 boot_failed(st);
-                return status;
+                boot_state_freep(&st);
+                if (exit_tried || EFI_ERROR(request_next_entry(req)))
+                        return status;
         }
         enter_kernel(st);
 }

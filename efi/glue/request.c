@@ -38,6 +38,8 @@ void request_freep(struct boot_request **req) {
         if (!*req)
                 return;
         request_close_volumes(*req);
+        if ((*req)->entries)
+                FreePool((*req)->entries);
         FreePool(*req);
         *req = NULL;
 }
@@ -192,24 +194,29 @@ static EFI_STATUS open_own_image(EFI_HANDLE image_handle, struct boot_request **
         return req->own_root ? request_add_root(req, req->own_root) : EFI_SUCCESS;
 }
 
-EFI_STATUS request_choose(EFI_HANDLE image_handle, struct boot_request **out) {
-        struct boot_request *req;
+/* Everything the request holds for one entry, from its config and the
+ * arguments: pvhboot's own image, QEMU's -kernel, where each file is. */
+static EFI_STATUS use_entry(struct boot_request *req) {
         enum boot_options_error err;
         EFI_STATUS status;
 
-        status = open_own_image(image_handle, out);
-        if (EFI_ERROR(status))
-                return status;
-        req = *out;
-        status = parse_arguments(req);
-        if (!EFI_ERROR(status))
-                status = read_config(req);
-        if (EFI_ERROR(status))
-                return status;
+        if (req->nr_entries) {
+                const struct boot_entry *e = &req->entries[req->current_entry];
+                req->config = e->config;
+                StrCpy(req->config_path, e->path);
+        }
+        /* Whatever an entry tried before left: volumes it found, files. */
+        while (req->nr_roots > (req->own_root ? 1u : 0u)) {
+                EFI_FILE_HANDLE r = req->roots[--req->nr_roots];
+                r->Close(r);
+        }
+        ZeroMem(&req->kernel, sizeof(req->kernel));
+        ZeroMem(req->initrds, sizeof(req->initrds));
+        req->kernel_from_image = req->cmdline_from_image = false;
+
         err = boot_options_merge(&req->options, &req->config.options, &req->args);
         if (err)
                 return log_error(EFI_INVALID_PARAMETER, L"options: %a", boot_options_strerror(err));
-
         status = request_use_own_image(req);
         if (!EFI_ERROR(status) && !req->kernel_from_image && !req->options.kernel[0])
                 status = request_use_qemu_loader(req);
@@ -225,4 +232,36 @@ EFI_STATUS request_choose(EFI_HANDLE image_handle, struct boot_request **out) {
         if (req->config.title[0] && !req->kernel_from_image)
                 log_info(L"booting \"%a\" from %s", req->config.title, req->config_path);
         return EFI_SUCCESS;
+}
+
+EFI_STATUS request_next_entry(struct boot_request *req) {
+        while (req->current_entry + 1 < req->nr_entries) {
+                req->current_entry++;
+                log_info(L"trying the next entry, %s", req->entries[req->current_entry].path);
+                if (!EFI_ERROR(use_entry(req)))
+                        return EFI_SUCCESS;
+        }
+        return EFI_NOT_FOUND;
+}
+
+EFI_STATUS request_choose(EFI_HANDLE image_handle, struct boot_request **out) {
+        struct boot_request *req;
+        EFI_STATUS status;
+
+        status = open_own_image(image_handle, out);
+        if (EFI_ERROR(status))
+                return status;
+        req = *out;
+        status = parse_arguments(req);
+        if (!EFI_ERROR(status))
+                status = read_config(req);
+        /* A kernel= argument names what to boot: no entries then. */
+        if (!EFI_ERROR(status) && !req->args.kernel[0])
+                status = request_list_entries(req);
+        if (EFI_ERROR(status))
+                return status;
+        status = use_entry(req);
+        if (EFI_ERROR(status) && request_next_entry(req) == EFI_SUCCESS)
+                status = EFI_SUCCESS;
+        return status;
 }
