@@ -107,6 +107,7 @@ unit: $(addprefix $(BUILD)/host/,$(UNIT_TESTS))
 .PHONY: integration
 integration: $(BUILD)/pvhboot.efi test-efi
 	scripts/install-deps.sh test
+	@mkdir -p $(BUILD)/pytest
 	ACCEL=$(ACCEL) PVHTEST_FULL=$(PVHTEST_FULL) $(PYTHON) -m pytest -v --basetemp=$(BUILD)/pytest/integration \
 		tests/integration
 
@@ -116,6 +117,7 @@ integration: $(BUILD)/pvhboot.efi test-efi
 .PHONY: host-test
 host-test:
 	scripts/install-deps.sh test
+	@mkdir -p $(BUILD)/pytest
 	$(PYTHON) -m pytest -q --basetemp=$(BUILD)/pytest/host tests/host
 
 .PHONY: check
