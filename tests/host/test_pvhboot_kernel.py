@@ -152,6 +152,19 @@ def test_debian_vmlinuz_lz4(vmlinux, esp, initrd):
         assert read(os.path.join(version_dir(esp, V1), "vmlinux")) == read(vmlinux)
 
 
+def test_extract_writes_the_vmlinux(vmlinux, tmp_path):
+        """`extract`, as fetch-kernel.sh and mkdebian use it: the same ELF
+        from the bzImage or from the ELF itself; nothing written on error."""
+        for src, how in ((os.path.join(KERNEL_DIR, "vmlinuz"), "lz4"), (vmlinux, "ELF")):
+                out = str(tmp_path / ("out-" + how))
+                r = run("extract", src, out, check_rc=0)
+                assert "(%d bytes, %s, PVH entry 0x" % (os.path.getsize(vmlinux), how) in r.stderr, r.stderr
+                assert read(out) == read(vmlinux)
+        bad = write(str(tmp_path / "notes.txt"), b"just some text\n" * 100)
+        assert_one_error(run("extract", bad, str(tmp_path / "never")), "not an ELF vmlinux nor a bzImage")
+        assert not [n for n in os.listdir(tmp_path) if n.startswith("never")]
+
+
 def test_elf_is_taken_as_is(vmlinux, esp):
         run("--esp", esp, "--options", OPTIONS, "add", V1, vmlinux, check_rc=0)
         assert read(os.path.join(version_dir(esp, V1), "vmlinux")) == read(vmlinux)
