@@ -4,9 +4,10 @@
 # Produce OUTDIR/vmlinux (uncompressed ELF kernel with a PVH entry note) and
 # OUTDIR/vmlinuz (the original bzImage) from Debian's linux-image-cloud-amd64.
 # The versioned package the meta-package depends on is downloaded with
-# `apt-get download`, its /boot/vmlinuz-* is unpacked, and scripts/extract-vmlinux
-# cuts the payload out of the bzImage (setup header payload_offset/payload_length)
-# and decompresses it.  OUTDIR/kernel-version records the package/version.
+# `apt-get download`, its /boot/vmlinuz-* is unpacked, and `pvhboot-kernel
+# extract` cuts the payload out of the bzImage (setup header
+# payload_offset/payload_length), decompresses it and checks its PVH note.
+# OUTDIR/kernel-version records the package/version.
 #
 # Cached: if OUTDIR/vmlinux already exists and passes scripts/elfnote.py,
 # nothing is done.  Env: KERNEL_PKG overrides the versioned package name.
@@ -53,9 +54,9 @@ VMLINUZ=$(ls "$TMP"/root/boot/vmlinuz-* 2>/dev/null | head -n1)
 [ -n "$VMLINUZ" ] || die "no /boot/vmlinuz-* in $DEB"
 log "bzImage: ${VMLINUZ#"$TMP/root"} ($(stat -c %s "$VMLINUZ") bytes)"
 
-# The ELF inside the bzImage: scripts/extract-vmlinux finds the payload from
-# the setup header, decompresses it, checks its size and its PVH note.
-"$HERE/extract-vmlinux" "$VMLINUZ" "$TMP/vmlinux"
+# The ELF inside the bzImage, with its size and PVH note checked: the same
+# code pvhboot-kernel runs on every kernel install.
+"$HERE/pvhboot-kernel" extract "$VMLINUZ" "$TMP/vmlinux"
 ACTUAL_SIZE=$(stat -c %s "$TMP/vmlinux")
 
 cp "$VMLINUZ" "$OUTDIR/vmlinuz.tmp"

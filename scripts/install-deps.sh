@@ -3,7 +3,8 @@
 # those that are missing (a no-op on a machine that has them all).
 #   build   compiler, binutils, gnu-efi
 #   test    QEMU, OVMF, mtools, busybox-static, cpio, python3-pytest, and the
-#           decompressors pvhboot-kernel uses (gzip, xz, bzip2, lzop, lz4, zstd)
+#           decompressors pvhboot-kernel uses (gzip, xz, bzip2, lzop, lz4, zstd),
+#           and what scripts/mkdebian builds Debian disk images with
 #   fuzz    clang with the libFuzzer runtime
 #   trust   sbsigntool, openssl and OVMF's snakeoil key (make sign, Secure Boot tests)
 #   tpm     swtpm and swtpm-tools (a software TPM 2.0 for the measured-boot tests)
@@ -25,7 +26,8 @@ for group in "$@"; do
                         mformat:mtools mcopy:mtools mmd:mtools \
                         /bin/busybox:busybox-static \
                         cpio:cpio gzip:gzip lz4:lz4 dpkg-deb:dpkg \
-                        xz:xz-utils bzip2:bzip2 lzop:lzop zstd:zstd unshare:util-linux
+                        xz:xz-utils bzip2:bzip2 lzop:lzop zstd:zstd unshare:util-linux \
+                        mmdebstrap:mmdebstrap sfdisk:fdisk mke2fs:e2fsprogs
                 /usr/bin/python3 -c 'import pytest' 2>/dev/null || install_packages python3-pytest
                 ;;
         fuzz)

@@ -174,3 +174,35 @@ def build_test_efi(name):
     if p.returncode or not os.path.isfile(path):
         raise RuntimeError("make %s failed (%d):\n%s" % (path, p.returncode, p.stdout.decode(errors="replace")[-3000:]))
     return path
+
+
+def mkdebian(suite, out, efi=None):
+    """scripts/mkdebian SUITE OUT: a Debian disk image (GPT: ESP with
+    pvhboot, ext4 root) plus OUT.part and OUT.vars.fd (Boot0000 "pvhboot").
+    Cached under build/debian/SUITE/; the first build downloads from
+    Debian's mirror and takes minutes.  efi: the pvhboot.efi to put on the
+    ESP (default build/pvhboot.efi).  Returns the builder's messages."""
+    env = dict(os.environ)
+    if efi:
+        env["EFI"] = efi
+    argv = [os.path.join(SCRIPTS, "mkdebian"), suite, out]
+    p = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env)
+    text = p.stdout.decode(errors="replace")
+    if p.returncode != 0:
+        raise RuntimeError("%s failed (%d):\n%s" % (" ".join(argv), p.returncode, text[-6000:]))
+    return text
+
+
+def read_pvhboot_conf(path):
+    """A pvhboot.conf as {key: [values in order]} (comments and blank lines
+    skipped), as pvhboot reads it."""
+    conf = {}
+    with open(path) as f:
+        for line in f:
+            line = line.strip()
+            if not line or line.startswith("#"):
+                continue
+            # Key and value are separated by blanks (spaces or tabs).
+            key, value = (line.split(None, 1) + [""])[:2]
+            conf.setdefault(key, []).append(value.strip())
+    return conf
