@@ -58,8 +58,9 @@ struct boot_request {
          * can boot. */
         EFI_FILE_HANDLE own_root;
         struct boot_options args;       /* the shell's argv or LoadOptions */
-        struct boot_config config;      /* pvhboot.conf */
+        struct boot_config config;      /* pvhboot.conf, then the entry being tried */
         CHAR16 config_path[BOOT_PATH_MAX];      /* empty: there is none */
+        bool conf_timing;               /* pvhboot.conf's timing: whichever entry boots */
         struct boot_options options;    /* what is booted, all sources merged */
         /* The entries, best first (pool memory), and the one being tried;
          * none when the arguments name a kernel. */

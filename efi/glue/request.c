@@ -104,6 +104,7 @@ static EFI_STATUS read_config(struct boot_request *req) {
         err = config_parse(text, size, &req->config, &line);
         if (err)
                 return log_error(EFI_INVALID_PARAMETER, L"%s:%d: %a", req->config_path, line, config_strerror(err));
+        req->conf_timing = req->config.options.timing;
         return EFI_SUCCESS;
 }
 
@@ -217,6 +218,7 @@ static EFI_STATUS use_entry(struct boot_request *req) {
         err = boot_options_merge(&req->options, &req->config.options, &req->args);
         if (err)
                 return log_error(EFI_INVALID_PARAMETER, L"options: %a", boot_options_strerror(err));
+        req->options.timing = req->options.timing || req->conf_timing;
         status = request_use_own_image(req);
         if (!EFI_ERROR(status) && !req->kernel_from_image && !req->options.kernel[0])
                 status = request_use_qemu_loader(req);

@@ -1,8 +1,9 @@
 """Several boot entries (issue 11): the Boot Loader Specification type #1
 files pvhboot-kernel writes to \\EFI\\pvhboot\\entries\\, tried newest first
 by version, the next one when an entry's files are missing, and a broken
-entry file skipped with a warning. pvhboot is started from the shell with
-no arguments, as a boot entry starts it.
+entry file skipped with a warning, and pvhboot.conf's `timing` applied
+whichever entry boots. pvhboot is started from the shell with no
+arguments, as a boot entry starts it.
 """
 import os
 import secrets
@@ -32,6 +33,9 @@ def test_newest_entry_with_fallback(kernel, pvhboot_efi, work, log_path):
         files[ENTRIES + name] = entry(work, name, "title Linux %s\nversion %s\nlinux %s\ninitrd %s\noptions %s\n"
                                       % (version, version, linux, initrd, opts))
     files[ENTRIES + "broken.conf"] = entry(work, "broken.conf", "title broken\ndevicetree x.dtb\nlinux /vmlinux\n")
+    # A pvhboot.conf without a linux line is no entry, but its timing holds
+    # for whichever entry boots.
+    files["\\pvhboot.conf"] = entry(work, "pvhboot.conf", "timing yes\n")
     nsh = "echo PVHMARK-NSH-START\nfs0:\n\\pvhboot.efi\necho PVHMARK-RETURNED\nreset -s\n"
     esp = H.mkesp(os.path.join(work, "esp.img"), files, nsh)
     result = qemu.run_ovmf(esp, log_path, timeout=H.BOOT_TIMEOUT)
@@ -47,6 +51,7 @@ def test_newest_entry_with_fallback(kernel, pvhboot_efi, work, log_path):
             "no error for the missing 6.10 kernel: %r" % said)
     p.check("pvhboot: trying the next entry, %spvhboot-6.9.conf" % ENTRIES in said,
             "no fallback to the 6.9 entry: %r" % said)
+    p.check(any(l.startswith("pvhboot: tsc-hz ") for l in said), "pvhboot.conf's timing yes was not applied")
     p.check("PVHMARK-RETURNED" not in result.lines, "pvhboot returned instead of booting")
     p.check(guest.has("init-done"), "guest /init did not finish")
     p.check(guest.get("cmdline") == options["2"], "guest cmdline %r != the 6.9 entry's %r"
