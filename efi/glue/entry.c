@@ -8,9 +8,6 @@
  */
 #include "boot.h"
 
-#define BELOW_4G 0xFFFFFFFFull
-#define BELOW_1G 0x3FFFFFFFull
-
 static EFI_STATUS build_start_info(const struct boot_request *req, struct boot_state *st) {
         EFI_PHYSICAL_ADDRESS address;
         UINT64 rsdp = acpi_find_rsdp();

@@ -37,6 +37,11 @@ static inline UINT64 page_align_up(UINT64 bytes) {
         return (bytes + EFI_PAGE_SIZE - 1) & ~(UINT64)(EFI_PAGE_SIZE - 1);
 }
 
+/* Highest addresses for pages_alloc_below(): what the 32-bit handoff and
+ * PVH can reach, and what Linux's early PVH page tables map. */
+#define BELOW_4G 0xFFFFFFFFull
+#define BELOW_1G 0x3FFFFFFFull
+
 /* pages.c: page allocations are recorded so that any failure before
  * ExitBootServices can hand every page back (the machine is untouched). */
 EFI_STATUS pages_alloc_below(UINT64 max_address, UINT64 bytes, EFI_MEMORY_TYPE type,

@@ -8,8 +8,6 @@
 
 #include "initrd_layout.h"
 
-#define FOUR_GIB 0x100000000ull
-
 EFI_STATUS initrd_load(struct boot_request *req, struct boot_state *st) {
         unsigned n = req->options.nr_initrds, too_big;
         UINT64 sizes[BOOT_MAX_INITRDS];
@@ -20,9 +18,9 @@ EFI_STATUS initrd_load(struct boot_request *req, struct boot_state *st) {
                 return EFI_SUCCESS;
         for (unsigned i = 0; i < n; i++)
                 sizes[i] = st->initrd_sources[i].size;
-        if (initrd_layout(sizes, n, FOUR_GIB, st->initrd_offsets, &st->initrd_size, &too_big) != 0)
+        if (initrd_layout(sizes, n, BELOW_4G + 1, st->initrd_offsets, &st->initrd_size, &too_big) != 0)
                 return log_error(EFI_BAD_BUFFER_SIZE, L"%s: initrds add up to more than 4 GiB", req->initrds[too_big].name);
-        status = pages_alloc_below(FOUR_GIB - 1, st->initrd_size, EfiLoaderData, &st->initrd);
+        status = pages_alloc_below(BELOW_4G, st->initrd_size, EfiLoaderData, &st->initrd);
         if (EFI_ERROR(status))
                 return log_error(status, L"%s: no room below 4 GiB for %ld bytes of initrd", req->initrds[0].name,
                                  st->initrd_size);

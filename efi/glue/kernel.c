@@ -10,7 +10,6 @@
 
 #include "kernel_stream.h"
 
-#define BELOW_4G 0xFFFFFFFFull
 /* Bytes of the file that no segment loads are hashed through this. */
 #define BOUNCE_SIZE (1u << 20)
 #define MAX_CLAIMED 64u

@@ -26,11 +26,16 @@ EFI_STATUS request_add_root(struct boot_request *req, EFI_FILE_HANDLE root) {
         return EFI_SUCCESS;
 }
 
-void request_close_volumes(struct boot_request *req) {
-        while (req->nr_roots > 0) {
+/* Close the roots opened after the first keep ones. */
+static void close_roots_after(struct boot_request *req, unsigned keep) {
+        while (req->nr_roots > keep) {
                 EFI_FILE_HANDLE r = req->roots[--req->nr_roots];
                 r->Close(r);
         }
+}
+
+void request_close_volumes(struct boot_request *req) {
+        close_roots_after(req, 0);
         req->own_root = NULL;
 }
 
@@ -207,10 +212,7 @@ static EFI_STATUS use_entry(struct boot_request *req) {
                 StrCpy(req->config_path, e->path);
         }
         /* Whatever an entry tried before left: volumes it found, files. */
-        while (req->nr_roots > (req->own_root ? 1u : 0u)) {
-                EFI_FILE_HANDLE r = req->roots[--req->nr_roots];
-                r->Close(r);
-        }
+        close_roots_after(req, req->own_root ? 1 : 0);
         ZeroMem(&req->kernel, sizeof(req->kernel));
         ZeroMem(req->initrds, sizeof(req->initrds));
         req->kernel_from_image = req->cmdline_from_image = false;
