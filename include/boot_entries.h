@@ -49,4 +49,28 @@ struct entry_key {
  */
 int entry_compare(const struct entry_key *a, const struct entry_key *b);
 
+/* Whether the entry has used up its tries ("bad" in the BLS's words). */
+bool entry_out_of_tries(const struct entry_counter *c);
+
+/*
+ * The file name of the next try: "ID+LEFT-DONE.conf" for id (id_len bytes)
+ * into cap bytes with its NUL. Returns false when it does not fit.
+ */
+bool entry_name_format(char *out, size_t cap, const char *id, size_t id_len, unsigned left, unsigned done);
+
+/*
+ * loader.conf's default patterns, as systemd-boot matches them against
+ * entry ids: '*' any run of characters, '?' any one, "[a-z0-9]" one of a
+ * set (with ranges; "[!...]" not in it), '\' escapes. Case-sensitive.
+ */
+bool entry_pattern_match(const char *pattern, const char *id);
+
+/*
+ * Which of n entries, sorted by entry_compare(), boots by default: the
+ * first that matches pattern (NULL or "" for none) and has tries left;
+ * else the first with tries left; else the first. *all_out_of_tries tells
+ * the caller that it is booting an entry out of tries.
+ */
+unsigned entry_default(const struct entry_key *keys, unsigned n, const char *pattern, bool *all_out_of_tries);
+
 #endif

@@ -78,6 +78,14 @@ const char *boot_options_strerror(enum boot_options_error err);
 enum boot_options_error boot_options_set_cmdline(struct boot_options *o, const char *text, size_t len);
 
 /*
+ * Append one word to the command line, made of a and b (e.g. "key=" and a
+ * value), after a blank if the line is not empty; the line is unchanged
+ * when it would not fit (BOOT_OPTIONS_ERR_CMDLINE_TOO_LONG, with
+ * cmdline_wanted the length it would have had).
+ */
+enum boot_options_error boot_options_append_words(struct boot_options *o, const char *a, const char *b);
+
+/*
  * What is booted, from a config file's defaults and the arguments: the
  * arguments' kernel= replaces the config's, their command line (if any)
  * replaces the config's options, and their initrds follow the config's.

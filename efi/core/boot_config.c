@@ -106,6 +106,43 @@ static enum config_error copy_text(char *dst, size_t cap, const unsigned char *s
         return CONFIG_OK;
 }
 
+static bool value_is(const unsigned char *s, size_t v0, size_t len, const char *want) {
+        return key_is(s + v0, len - v0, want);
+}
+
+/* "yes" or "no" into *out (0/1). */
+static enum config_error parse_yes_no(const unsigned char *s, size_t v0, size_t len, int *out) {
+        if (value_is(s, v0, len, "yes"))
+                *out = 1;
+        else if (value_is(s, v0, len, "no"))
+                *out = 0;
+        else
+                return CONFIG_ERR_BAD_BOOLEAN;
+        return CONFIG_OK;
+}
+
+/* loader.conf's timeout: seconds, or menu-force. */
+static enum config_error parse_timeout(const unsigned char *s, size_t v0, size_t len, int *out) {
+        int v = 0;
+
+        if (value_is(s, v0, len, "menu-force")) {
+                *out = CONFIG_TIMEOUT_FORCE;
+                return CONFIG_OK;
+        }
+        for (size_t i = v0; i < len; i++) {
+                if (s[i] < '0' || s[i] > '9' || i - v0 >= 6)
+                        return CONFIG_ERR_BAD_TIMEOUT;
+                v = v * 10 + (s[i] - '0');
+        }
+        if (v > CONFIG_TIMEOUT_MAX)
+                return CONFIG_ERR_BAD_TIMEOUT;
+        *out = v;
+        return CONFIG_OK;
+}
+
+static const char *const KEYS[] = { "title",  "linux",    "kernel",  "initrd",  "options", "timing",
+                                    "version", "sort-key", "timeout", "default", "editor" };
+
 static enum config_error parse_line(struct boot_config *cfg, const unsigned char *s, size_t len,
                                     unsigned lineno) {
         struct boot_options *o = &cfg->options;
@@ -125,10 +162,10 @@ static enum config_error parse_line(struct boot_config *cfg, const unsigned char
         while (len > v0 && is_blank(s[len - 1]))
                 len--;
 
-        if (!key_is(s + k0, klen, "title") && !key_is(s + k0, klen, "linux") &&
-            !key_is(s + k0, klen, "kernel") && !key_is(s + k0, klen, "initrd") &&
-            !key_is(s + k0, klen, "options") && !key_is(s + k0, klen, "timing") &&
-            !key_is(s + k0, klen, "version") && !key_is(s + k0, klen, "sort-key"))
+        size_t k = 0;
+        while (k < sizeof(KEYS) / sizeof(KEYS[0]) && !key_is(s + k0, klen, KEYS[k]))
+                k++;
+        if (k == sizeof(KEYS) / sizeof(KEYS[0]))
                 return CONFIG_ERR_UNKNOWN_KEY;
         if (v0 == len)
                 return CONFIG_ERR_MISSING_VALUE;
@@ -141,15 +178,16 @@ static enum config_error parse_line(struct boot_config *cfg, const unsigned char
         if (key_is(s + k0, klen, "sort-key"))
                 return cfg->sort_key[0] ? CONFIG_ERR_DUPLICATE_KEY
                                         : copy_text(cfg->sort_key, CONFIG_VERSION_MAX, s, v0, len);
-        if (key_is(s + k0, klen, "timing")) {
-                if (len - v0 == 3 && s[v0] == 'y' && s[v0 + 1] == 'e' && s[v0 + 2] == 's')
-                        o->timing = 1;
-                else if (len - v0 == 2 && s[v0] == 'n' && s[v0 + 1] == 'o')
-                        o->timing = 0;
-                else
-                        return CONFIG_ERR_BAD_BOOLEAN;
-                return CONFIG_OK;
-        }
+        if (key_is(s + k0, klen, "timing"))
+                return parse_yes_no(s, v0, len, &o->timing);
+        if (key_is(s + k0, klen, "editor"))
+                return cfg->editor >= 0 ? CONFIG_ERR_DUPLICATE_KEY : parse_yes_no(s, v0, len, &cfg->editor);
+        if (key_is(s + k0, klen, "timeout"))
+                return cfg->timeout != CONFIG_TIMEOUT_UNSET ? CONFIG_ERR_DUPLICATE_KEY
+                                                            : parse_timeout(s, v0, len, &cfg->timeout);
+        if (key_is(s + k0, klen, "default"))
+                return cfg->default_pattern[0] ? CONFIG_ERR_DUPLICATE_KEY
+                                               : copy_text(cfg->default_pattern, CONFIG_PATTERN_MAX, s, v0, len);
         if (key_is(s + k0, klen, "linux") || key_is(s + k0, klen, "kernel")) {
                 if (o->kernel[0])
                         return CONFIG_ERR_DUPLICATE_LINUX;
@@ -177,6 +215,9 @@ enum config_error config_parse(const void *text, size_t len, struct boot_config 
         cfg->title[0] = '\0';
         cfg->version[0] = '\0';
         cfg->sort_key[0] = '\0';
+        cfg->default_pattern[0] = '\0';
+        cfg->timeout = CONFIG_TIMEOUT_UNSET;
+        cfg->editor = -1;
         boot_options_init(&cfg->options);
         *line = 0;
         if (len > CONFIG_MAX_SIZE)
@@ -219,9 +260,10 @@ const char *config_strerror(enum config_error err) {
         case CONFIG_ERR_TOO_LARGE: return "file is larger than 64 KiB";
         case CONFIG_ERR_NUL: return "NUL byte: not a text file";
         case CONFIG_ERR_LINE_TOO_LONG: return "line is longer than 4096 bytes";
-        case CONFIG_ERR_UNKNOWN_KEY: return "unknown key; known: title, version, sort-key, linux (or kernel), initrd, options, timing";
-        case CONFIG_ERR_DUPLICATE_KEY: return "second version or sort-key line";
-        case CONFIG_ERR_BAD_BOOLEAN: return "timing takes yes or no";
+        case CONFIG_ERR_UNKNOWN_KEY: return "unknown key; known: title, version, sort-key, linux (or kernel), initrd, options, timing, timeout, default, editor";
+        case CONFIG_ERR_DUPLICATE_KEY: return "key given twice (only initrd and options repeat)";
+        case CONFIG_ERR_BAD_BOOLEAN: return "timing and editor take yes or no";
+        case CONFIG_ERR_BAD_TIMEOUT: return "timeout takes seconds (0-86400) or menu-force";
         case CONFIG_ERR_MISSING_VALUE: return "key without a value";
         case CONFIG_ERR_DUPLICATE_LINUX: return "second linux (or kernel) line; give one kernel";
         case CONFIG_ERR_DUPLICATE_TITLE: return "second title line";

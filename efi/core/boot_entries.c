@@ -143,8 +143,140 @@ bool entry_name_parse(const char *name, size_t len, struct entry_counter *out) {
         return true;
 }
 
+bool entry_out_of_tries(const struct entry_counter *c) {
+        return c->counted && c->left == 0;
+}
+
 static bool out_of_tries(const struct entry_key *k) {
-        return k->counter.counted && k->counter.left == 0;
+        return entry_out_of_tries(&k->counter);
+}
+
+/* Decimal digits of v at out[*n], if they fit in cap (keeping a byte). */
+static bool put_number(char *out, size_t cap, size_t *n, unsigned v) {
+        char digits[10];
+        size_t d = 0;
+
+        do {
+                digits[d++] = (char)('0' + v % 10);
+                v /= 10;
+        } while (v);
+        if (d >= cap - *n)
+                return false;
+        while (d)
+                out[(*n)++] = digits[--d];
+        return true;
+}
+
+bool entry_name_format(char *out, size_t cap, const char *id, size_t id_len, unsigned left, unsigned done) {
+        static const char conf[] = ".conf";
+        size_t n = 0;
+
+        if (cap == 0 || id_len >= cap)
+                return false;
+        for (; n < id_len; n++)
+                out[n] = id[n];
+        if (cap - n < 2)
+                return false;
+        out[n++] = '+';
+        if (!put_number(out, cap, &n, left) || cap - n < 2)
+                return false;
+        out[n++] = '-';
+        if (!put_number(out, cap, &n, done) || cap - n < sizeof(conf))
+                return false;
+        for (size_t i = 0; i < sizeof(conf); i++)
+                out[n++] = conf[i];
+        return true;
+}
+
+/* One "[...]" set at p (after the '['): whether c is in it; *end is the
+ * character after the ']'. An unterminated set matches nothing. */
+static bool set_match(const char *p, char c, const char **end) {
+        bool negate = false, found = false;
+
+        if (*p == '!' || *p == '^') {
+                negate = true;
+                p++;
+        }
+        /* A ']' right after '[' or '[!' is a member. */
+        for (bool first = true; *p && (first || *p != ']'); first = false) {
+                char lo = *p++, hi = lo;
+                if (lo == '\\' && *p)
+                        lo = hi = *p++;
+                if (*p == '-' && p[1] && p[1] != ']') {
+                        hi = p[1];
+                        p += 2;
+                        if (hi == '\\' && *p)
+                                hi = *p++;
+                }
+                if (c >= lo && c <= hi)
+                        found = true;
+        }
+        if (!*p)
+                return false;
+        *end = p + 1;
+        return found != negate;
+}
+
+bool entry_pattern_match(const char *p, const char *s) {
+        /* Iterative, with one backtrack point for the last '*': linear
+         * enough for a few dozen entries, and no recursion to overflow. */
+        const char *star_p = NULL, *star_s = NULL;
+
+        for (;;) {
+                const char *next = NULL;
+                bool ok = false;
+
+                if (*p == '*') {
+                        while (*p == '*')
+                                p++;
+                        star_p = p;
+                        star_s = s;
+                        continue;
+                }
+                if (!*p && !*s)
+                        return true;
+                if (*s) {
+                        if (*p == '?') {
+                                ok = true;
+                                next = p + 1;
+                        } else if (*p == '[') {
+                                ok = set_match(p + 1, *s, &next);
+                        } else if (*p == '\\' && p[1]) {
+                                ok = p[1] == *s;
+                                next = p + 2;
+                        } else if (*p) {
+                                ok = *p == *s;
+                                next = p + 1;
+                        }
+                }
+                if (ok) {
+                        p = next;
+                        s++;
+                        continue;
+                }
+                if (!star_p || !*star_s)
+                        return false;
+                p = star_p;
+                s = ++star_s;
+        }
+}
+
+unsigned entry_default(const struct entry_key *keys, unsigned n, const char *pattern, bool *all_out_of_tries) {
+        unsigned first_good = n;
+
+        *all_out_of_tries = false;
+        for (unsigned i = 0; i < n; i++) {
+                if (out_of_tries(&keys[i]))
+                        continue;
+                if (first_good == n)
+                        first_good = i;
+                if (pattern && pattern[0] && entry_pattern_match(pattern, keys[i].id))
+                        return i;
+        }
+        if (first_good < n)
+                return first_good;
+        *all_out_of_tries = n > 0;
+        return 0;
 }
 
 static int compare_strings(const char *a, const char *b) {

@@ -254,6 +254,29 @@ enum boot_options_error boot_options_set_cmdline(struct boot_options *o, const c
         return BOOT_OPTIONS_OK;
 }
 
+enum boot_options_error boot_options_append_words(struct boot_options *o, const char *a, const char *b) {
+        size_t la = 0, lb = 0, sep;
+
+        while (a[la])
+                la++;
+        while (b[lb])
+                lb++;
+        sep = o->cmdline_len ? 1 : 0;
+        /* cmdline_len <= PVH_CMDLINE_MAX: no subtraction below wraps. */
+        if (sep + la > PVH_CMDLINE_MAX - o->cmdline_len || lb > PVH_CMDLINE_MAX - o->cmdline_len - sep - la) {
+                o->cmdline_wanted = o->cmdline_len + sep + la + lb;
+                return BOOT_OPTIONS_ERR_CMDLINE_TOO_LONG;
+        }
+        if (sep)
+                o->cmdline[o->cmdline_len++] = ' ';
+        __builtin_memcpy(o->cmdline + o->cmdline_len, a, la);
+        __builtin_memcpy(o->cmdline + o->cmdline_len + la, b, lb);
+        o->cmdline_len += la + lb;
+        o->cmdline[o->cmdline_len] = '\0';
+        o->cmdline_wanted = o->cmdline_len;
+        return BOOT_OPTIONS_OK;
+}
+
 enum boot_options_error boot_options_merge(struct boot_options *out, const struct boot_options *config,
                                            const struct boot_options *args) {
         const struct boot_options *cmdline_from = args->cmdline_wanted > 0 ? args : config;

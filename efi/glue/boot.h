@@ -19,6 +19,7 @@
 #include "handoff.h"
 #include "layout.h"
 #include "load_plan.h"
+#include "menu.h"
 #include "pe_image.h"
 #include "sha256.h"
 #include "start_info.h"
@@ -47,6 +48,9 @@ struct boot_entry {
         CHAR16 path[BOOT_PATH_MAX];     /* its file, for messages */
         char id[BOOT_PATH_MAX];         /* file name without counter and ".conf" */
         struct entry_counter counter;
+        /* From the entries directory (not pvhboot.conf): the kernel is told
+         * its id (pvhboot.entry=), and a counter counts its tries. */
+        bool from_dir;
 };
 
 struct boot_request {
@@ -66,6 +70,13 @@ struct boot_request {
          * none when the arguments name a kernel. */
         struct boot_entry *entries;
         unsigned nr_entries, current_entry;
+        /* pvhboot.conf's menu keys (boot_config.h). */
+        int menu_timeout;
+        char default_pattern[CONFIG_PATTERN_MAX];
+        bool editor;
+        /* The command line edited in the menu, for entries[0] only. */
+        bool cmdline_edited;
+        char edited_cmdline[PVH_CMDLINE_MAX + 1];
         struct pvh_pins pins;           /* pvhboot's .pvhpins section */
         bool secure_boot;
         bool kernel_from_image, cmdline_from_image;
@@ -117,6 +128,12 @@ EFI_STATUS request_choose(EFI_HANDLE image_handle, struct boot_request **out);
 EFI_STATUS request_next_entry(struct boot_request *req);
 /* entries.c: \EFI\pvhboot\entries\*.conf and pvhboot.conf, best first. */
 EFI_STATUS request_list_entries(struct boot_request *req);
+/* Put entries[i] first, the others keeping their order behind it. */
+void request_put_first(struct boot_request *req, unsigned i);
+/* menu.c: which entry boots (the default, or what the menu chose, put
+ * first) and the command line edited in the menu; EFI_ABORTED when the
+ * user leaves pvhboot. */
+EFI_STATUS request_menu(struct boot_request *req);
 /* Record a volume root the request opened, to be closed with it. */
 EFI_STATUS request_add_root(struct boot_request *req, EFI_FILE_HANDLE root);
 void request_close_volumes(struct boot_request *req);
@@ -161,6 +178,9 @@ EFI_STATUS kernel_check_destinations(const struct boot_request *req, const struc
 EFI_STATUS initrd_load(struct boot_request *req, struct boot_state *st);
 /* measure.c */
 EFI_STATUS measure_boot(struct boot_request *req, struct boot_state *st);
+/* entries.c: boot counting, "NAME+LEFT-DONE.conf" renamed for this try
+ * (a failure is a warning: the boot goes on). */
+EFI_STATUS entry_count_try(struct boot_request *req, struct boot_state *st);
 /* Every failure after the request was chosen ends here: an error separator
  * when something was measured, and every page handed back. */
 void boot_failed(struct boot_state *st);

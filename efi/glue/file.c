@@ -95,3 +95,30 @@ void file_close(struct efi_file *f) {
                 f->handle->Close(f->handle);
         f->handle = NULL;
 }
+
+EFI_STATUS file_rename(EFI_FILE_HANDLE root, const CHAR16 *path, const CHAR16 *new_name) {
+        _cleanup_pool_ EFI_FILE_INFO *info = NULL, *renamed = NULL;
+        EFI_FILE_HANDLE h = NULL;
+        EFI_STATUS status;
+        UINTN size, name_size = (StrLen(new_name) + 1) * sizeof(CHAR16);
+
+        status = root->Open(root, &h, (CHAR16 *)path, EFI_FILE_MODE_READ | EFI_FILE_MODE_WRITE, 0);
+        if (EFI_ERROR(status))
+                return status;
+        info = LibFileInfo(h);
+        size = SIZE_OF_EFI_FILE_INFO + name_size;
+        if (!info || !(renamed = AllocateZeroPool(size))) {
+                h->Close(h);
+                return EFI_OUT_OF_RESOURCES;
+        }
+        /* UEFI 2.10, 13.5 EFI_FILE_PROTOCOL.SetInfo(): "a file name ...
+         * without a path ... renames the file in its directory". */
+        CopyMem(renamed, info, SIZE_OF_EFI_FILE_INFO);
+        renamed->Size = size;
+        CopyMem(renamed->FileName, new_name, name_size);
+        status = h->SetInfo(h, &GenericFileInfo, size, renamed);
+        if (!EFI_ERROR(status))
+                status = h->Flush(h);
+        h->Close(h);
+        return status;
+}

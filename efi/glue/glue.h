@@ -84,6 +84,9 @@ EFI_STATUS file_open_quiet(EFI_FILE_HANDLE root, const CHAR16 *path, struct efi_
 EFI_STATUS file_read_all(EFI_FILE_HANDLE root, const CHAR16 *path, UINT64 max_size, void **data, UINT64 *size);
 EFI_STATUS file_read_at(struct efi_file *f, UINT64 offset, void *buffer, UINT64 len);
 void file_close(struct efi_file *f);
+/* Rename the file at path to new_name (a name, no directory) in its
+ * directory, and flush it to the medium. */
+EFI_STATUS file_rename(EFI_FILE_HANDLE root, const CHAR16 *path, const CHAR16 *new_name);
 
 /* qemu_loader.c: the root of OVMF's QEMU kernel loader file system (QEMU's
  * -kernel, -initrd, -append), or NULL when QEMU was given no -kernel. */

@@ -18,6 +18,7 @@ static const boot_step BOOT_STEPS[] = {
         policy_verify_pins,     /* what was read is what is pinned */
         entry_prepare,          /* start_info, handoff, the final layout checked */
         measure_boot,           /* PCR 9 and 12: the last step that can fail */
+        entry_count_try,        /* boot counting: one try less for this entry */
         exit_boot_services,
 };
 

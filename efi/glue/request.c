@@ -110,6 +110,9 @@ static EFI_STATUS read_config(struct boot_request *req) {
         if (err)
                 return log_error(EFI_INVALID_PARAMETER, L"%s:%d: %a", req->config_path, line, config_strerror(err));
         req->conf_timing = req->config.options.timing;
+        req->menu_timeout = req->config.timeout;
+        CopyMem(req->default_pattern, req->config.default_pattern, sizeof(req->default_pattern));
+        req->editor = req->config.editor != 0;
         return EFI_SUCCESS;
 }
 
@@ -221,6 +224,19 @@ static EFI_STATUS use_entry(struct boot_request *req) {
         if (err)
                 return log_error(EFI_INVALID_PARAMETER, L"options: %a", boot_options_strerror(err));
         req->options.timing = req->options.timing || req->conf_timing;
+        if (req->cmdline_edited && req->current_entry == 0) {
+                err = boot_options_set_cmdline(&req->options, req->edited_cmdline, sizeof(req->edited_cmdline));
+                if (err)
+                        return log_error(EFI_INVALID_PARAMETER, L"options: %a", boot_options_strerror(err));
+        }
+        /* "pvhboot.entry=ID": which entry the system booted, for the unit
+         * that marks it good (a PVH-booted kernel has no EFI variables). */
+        if (req->nr_entries && req->entries[req->current_entry].from_dir &&
+            boot_options_append_words(&req->options, "pvhboot.entry=", req->entries[req->current_entry].id))
+                return log_error(EFI_INVALID_PARAMETER,
+                                 L"%s: the command line with pvhboot.entry= is %d bytes, Linux accepts at most %d; "
+                                 L"shorten its options", req->config_path, req->options.cmdline_wanted,
+                                 PVH_CMDLINE_MAX);
         status = request_use_own_image(req);
         if (!EFI_ERROR(status) && !req->kernel_from_image && !req->options.kernel[0])
                 status = request_use_qemu_loader(req);
@@ -241,6 +257,11 @@ static EFI_STATUS use_entry(struct boot_request *req) {
 EFI_STATUS request_next_entry(struct boot_request *req) {
         while (req->current_entry + 1 < req->nr_entries) {
                 req->current_entry++;
+                /* BLS: an entry with no tries left is not booted on its own. */
+                if (entry_out_of_tries(&req->entries[req->current_entry].counter)) {
+                        log_info(L"skipping %s: no tries left", req->entries[req->current_entry].path);
+                        continue;
+                }
                 log_info(L"trying the next entry, %s", req->entries[req->current_entry].path);
                 if (!EFI_ERROR(use_entry(req)))
                         return EFI_SUCCESS;
@@ -262,6 +283,8 @@ EFI_STATUS request_choose(EFI_HANDLE image_handle, struct boot_request **out) {
         /* A kernel= argument names what to boot: no entries then. */
         if (!EFI_ERROR(status) && !req->args.kernel[0])
                 status = request_list_entries(req);
+        if (!EFI_ERROR(status) && req->nr_entries)
+                status = request_menu(req);
         if (EFI_ERROR(status))
                 return status;
         status = use_entry(req);

@@ -127,6 +127,12 @@ SEEDS = {
         "relative": utf16("kernel=../linux/./vmlinux initrd=a initrd=b/c quiet"),
         "edk2-guid": bytes.fromhex("4eac0881119f594d850ee21a522c59b2"),
     },
+    "boot_config": {
+        "entry.conf": b"title Debian\nversion 6.1.0-28-cloud-amd64\nlinux /vmlinux\ninitrd /initrd.img\n"
+                      b"options root=/dev/vda ro console=ttyS0\n",
+        "loader.conf": b"\xef\xbb\xbftimeout 5\r\ndefault pvhboot-6.1*\r\neditor no\r\ntiming yes\r\n",
+        "force.conf": b"timeout menu-force\nsort-key debian\noptions a\noptions b\n",
+    },
     "device_path": {
         "ovmf-disk": device_path(64, DP_PCI_ROOT, DP_PCI, dp_hard_drive(), dp_file("\\EFI\\BOOT\\BOOTX64.EFI")),
         "two-files": device_path(20, dp_file("\\EFI\\pvhboot\\", False), dp_file("\\pvhboot.efi")),

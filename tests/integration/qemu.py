@@ -107,7 +107,13 @@ class QemuResult:
                 % (how, self.log_path, n, self.tail(n)))
 
 
-def run(argv, log_path, timeout, skip_shell_countdown=True, stop_on=()):
+# Keys as a serial terminal (VT100) sends them; OVMF's terminal driver turns
+# the escape sequences into EFI scan codes.
+KEY_UP, KEY_DOWN, KEY_RIGHT, KEY_LEFT = b"\x1b[A", b"\x1b[B", b"\x1b[C", b"\x1b[D"
+KEY_HOME, KEY_END, KEY_ENTER, KEY_BACKSPACE = b"\x1b[H", b"\x1b[F", b"\r", b"\x7f"
+
+
+def run(argv, log_path, timeout, skip_shell_countdown=True, stop_on=(), keys=()):
     """Run QEMU (argv, serial on stdio) and return a QemuResult.
 
     The serial output is streamed to log_path + ".raw" while QEMU runs;
@@ -115,7 +121,11 @@ def run(argv, log_path, timeout, skip_shell_countdown=True, stop_on=()):
     A run that hits a FATAL_PATTERNS line counts as timed out.
     stop_on: strings that mean the run is over (e.g. BDS giving up with no
     shell to fall back to): QEMU is killed STOP_GRACE seconds after one
-    appears; result.stopped names it (not a timeout)."""
+    appears; result.stopped names it (not a timeout).
+    keys: (pattern, bytes) pairs typed on the serial console in order: each
+    is sent once its pattern shows in the output that came after the
+    previous one was sent (so a pattern that a redraw repeats waits for the
+    redraw). result.keys_sent counts those sent."""
     os.makedirs(os.path.dirname(os.path.abspath(log_path)), exist_ok=True)
     raw = bytearray()
     lock = threading.Lock()
@@ -147,6 +157,8 @@ def run(argv, log_path, timeout, skip_shell_countdown=True, stop_on=()):
         stop_at = None
         deadline = start + timeout
         scanned = 0
+        keys = list(keys)
+        keys_sent, key_from = 0, 0
         while proc.poll() is None:
             now = time.monotonic()
             if stop_at is not None and now > stop_at:
@@ -169,6 +181,19 @@ def run(argv, log_path, timeout, skip_shell_countdown=True, stop_on=()):
                     if pat in window:
                         stopped = pat
                         stop_at = now + STOP_GRACE
+            if keys_sent < len(keys):
+                with lock:
+                    after = clean(bytes(raw[key_from:]))
+                    end = len(raw)
+                pattern, data = keys[keys_sent]
+                if pattern in after:
+                    try:
+                        proc.stdin.write(data)
+                        proc.stdin.flush()
+                    except OSError:
+                        pass
+                    keys_sent += 1
+                    key_from = end
             if not pressed:
                 seen = SHELL_COUNTDOWN in window
                 if seen:
@@ -205,8 +230,10 @@ def run(argv, log_path, timeout, skip_shell_countdown=True, stop_on=()):
     with open(raw_path, "rb") as f:
         with open(log_path, "w") as out:
             out.write(clean(f.read()))
-    return QemuResult(argv, bytes(raw), proc.returncode, timed_out, elapsed, log_path,
-                      fatal, stopped)
+    result = QemuResult(argv, bytes(raw), proc.returncode, timed_out, elapsed, log_path,
+                        fatal, stopped)
+    result.keys_sent = keys_sent
+    return result
 
 
 def _common(mem, smp, machine="q35"):
@@ -294,7 +321,7 @@ class Swtpm:
 
 def run_ovmf(esp_img, log_path, mem="512M", smp=1, timeout=120, vars_dir=None,
              skip_shell_countdown=True, extra=(), machine="q35", firmware=None,
-             more_disks=(), tpm=None, vars_file=None, stop_on=(), s3=None):
+             more_disks=(), tpm=None, vars_file=None, stop_on=(), s3=None, keys=()):
     """Boot OVMF with esp_img as a virtio disk; the EFI shell runs startup.nsh.
 
     machine: QEMU machine type ("q35", "pc" for i440fx, ...).
@@ -314,7 +341,7 @@ def run_ovmf(esp_img, log_path, mem="512M", smp=1, timeout=120, vars_dir=None,
     log_path + ".swtpm".
     vars_file: use this variable store as it is (QEMU writes to it) instead
     of a fresh copy of the firmware's template in vars_dir.
-    stop_on: see run()."""
+    stop_on, keys: see run()."""
     if firmware is None:
         code, vars_src = OVMF_CODE, OVMF_VARS
     elif isinstance(firmware, str):
@@ -346,12 +373,12 @@ def run_ovmf(esp_img, log_path, mem="512M", smp=1, timeout=120, vars_dir=None,
     if tpm is True:
         tpm = Swtpm()
     if tpm is None:
-        return run(argv + list(extra), log_path, timeout, skip_shell_countdown, stop_on)
+        return run(argv + list(extra), log_path, timeout, skip_shell_countdown, stop_on, keys)
     if tpm.log_path is None:
         tpm.log_path = log_path + ".swtpm"
     with tpm:
         return run(argv + tpm.qemu_args() + list(extra), log_path, timeout, skip_shell_countdown,
-                   stop_on)
+                   stop_on, keys)
 
 
 def run_direct(kernel, initrd, append, log_path, mem="512M", smp=1, timeout=120,

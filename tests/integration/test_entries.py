@@ -54,7 +54,8 @@ def test_newest_entry_with_fallback(kernel, pvhboot_efi, work, log_path):
     p.check(any(l.startswith("pvhboot: tsc-hz ") for l in said), "pvhboot.conf's timing yes was not applied")
     p.check("PVHMARK-RETURNED" not in result.lines, "pvhboot returned instead of booting")
     p.check(guest.has("init-done"), "guest /init did not finish")
-    p.check(guest.get("cmdline") == options["2"], "guest cmdline %r != the 6.9 entry's %r"
-            % (guest.get("cmdline"), options["2"]))
+    # pvhboot tells the kernel which entry it booted.
+    want = options["2"] + " pvhboot.entry=pvhboot-6.9"
+    p.check(guest.get("cmdline") == want, "guest cmdline %r != the 6.9 entry's %r" % (guest.get("cmdline"), want))
     p.check(sorted(guest.tokens.values()) == [tokens["2"]], "initrd tokens %r" % sorted(guest.tokens.values()))
     p.raise_if_any()

@@ -182,7 +182,41 @@ static void test_merge_with_arguments(void) {
         CHECK_EQ(boot_options_merge(&out, &cfg.options, &args), BOOT_OPTIONS_ERR_TOO_MANY_INITRDS);
 }
 
+/* loader.conf's keys, for the menu. */
+static void test_menu_keys(void) {
+        CHECK_EQ(parse("linux /v\n"), CONFIG_OK);
+        CHECK_EQ(cfg.timeout, CONFIG_TIMEOUT_UNSET);
+        CHECK_EQ(cfg.editor, -1);
+        CHECK_STR(cfg.default_pattern, "");
+        CHECK_EQ(parse("timeout 5\ndefault pvhboot-6.1*\neditor no\n"), CONFIG_OK);
+        CHECK_EQ(cfg.timeout, 5);
+        CHECK_STR(cfg.default_pattern, "pvhboot-6.1*");
+        CHECK_EQ(cfg.editor, 0);
+        CHECK_EQ(parse("timeout 0\neditor yes\n"), CONFIG_OK);
+        CHECK_EQ(cfg.timeout, 0);
+        CHECK_EQ(cfg.editor, 1);
+        CHECK_EQ(parse("timeout menu-force\n"), CONFIG_OK);
+        CHECK_EQ(cfg.timeout, CONFIG_TIMEOUT_FORCE);
+        CHECK_EQ(parse("timeout 86400\n"), CONFIG_OK);
+        CHECK_EQ(cfg.timeout, 86400);
+
+        CHECK_EQ(parse("linux /v\ntimeout 86401\n"), CONFIG_ERR_BAD_TIMEOUT);
+        CHECK_EQ(line, 2);
+        CHECK_EQ(parse("timeout 9999999999999\n"), CONFIG_ERR_BAD_TIMEOUT);
+        CHECK_EQ(parse("timeout -1\n"), CONFIG_ERR_BAD_TIMEOUT);
+        CHECK_EQ(parse("timeout 5s\n"), CONFIG_ERR_BAD_TIMEOUT);
+        CHECK_EQ(parse("timeout menu\n"), CONFIG_ERR_BAD_TIMEOUT);
+        CHECK_EQ(parse("editor maybe\n"), CONFIG_ERR_BAD_BOOLEAN);
+        CHECK_EQ(parse("timeout 1\ntimeout 2\n"), CONFIG_ERR_DUPLICATE_KEY);
+        CHECK_EQ(line, 2);
+        CHECK_EQ(parse("default a\ndefault b\n"), CONFIG_ERR_DUPLICATE_KEY);
+        CHECK_EQ(parse("editor no\neditor no\n"), CONFIG_ERR_DUPLICATE_KEY);
+        CHECK_EQ(parse("default\n"), CONFIG_ERR_MISSING_VALUE);
+        CHECK_STR(config_strerror(CONFIG_ERR_BAD_TIMEOUT), "timeout takes seconds (0-86400) or menu-force");
+}
+
 int main(void) {
+        RUN(test_menu_keys);
         RUN(test_full_entry);
         RUN(test_crlf_bom_kernel_alias);
         RUN(test_utf8_path);

@@ -155,7 +155,94 @@ static void test_entry_order(void) {
         CHECK_FIRST(key("k", "", "1", true, 2, 0), key("k", "", "1", true, 2, 1));
 }
 
+static void test_name_format(void) {
+        char out[32];
+        struct entry_counter c;
+
+        CHECK(entry_name_format(out, sizeof(out), "pvhboot-6.1+x", 13, 2, 1));
+        CHECK_STR(out, "pvhboot-6.1+x+2-1.conf");
+        /* What it writes parses back to the same counter and id. */
+        CHECK(entry_name_parse(out, strlen(out), &c));
+        CHECK(c.counted);
+        CHECK_EQ(c.left, 2);
+        CHECK_EQ(c.done, 1);
+        CHECK_EQ(c.base_len, 13);
+        CHECK(entry_name_format(out, sizeof(out), "a", 1, 4000000000u, 0));
+        CHECK_STR(out, "a+4000000000-0.conf");
+        /* Exactly fits: "ab+0-0.conf" is 11 bytes and its NUL. */
+        CHECK(entry_name_format(out, 12, "ab", 2, 0, 0));
+        CHECK_STR(out, "ab+0-0.conf");
+        for (size_t cap = 0; cap < 12; cap++)
+                CHECK(!entry_name_format(out, cap, "ab", 2, 0, 0));
+        CHECK(!entry_name_format(out, 12, "ab", 2, 10, 0));
+}
+
+static void test_pattern(void) {
+        static const struct {
+                const char *pattern, *id;
+                bool match;
+        } cases[] = {
+                { "pvhboot-6.1*", "pvhboot-6.1.0-28-cloud-amd64", true },
+                { "pvhboot-6.1*", "pvhboot-6.12.1", true },
+                { "pvhboot-6.1.*", "pvhboot-6.12.1", false },
+                { "*cloud*", "pvhboot-6.1.0-28-cloud-amd64", true },
+                { "*cloud", "pvhboot-6.1.0-28-cloud-amd64", false },
+                { "*", "", true },
+                { "", "", true },
+                { "", "a", false },
+                { "a", "", false },
+                { "a?c", "abc", true },
+                { "a?c", "ac", false },
+                { "*a*b*c", "xaxxbxxcc", true },
+                { "*a*b*c", "xaxxbxxcd", false },
+                { "v[0-9]", "v7", true },
+                { "v[0-9]", "vx", false },
+                { "v[!0-9]", "vx", true },
+                { "v[!0-9]", "v7", false },
+                { "v[]x]", "v]", true },
+                { "v[ab", "va", false },        /* unterminated set */
+                { "a\\*", "a*", true },
+                { "a\\*", "ab", false },
+                { "pvhboot", "pvhboot", true },
+                { "pvhboot", "pvhboot-6.1", false },
+        };
+
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                tl_current = cases[i].pattern;
+                CHECK_EQ(entry_pattern_match(cases[i].pattern, cases[i].id), cases[i].match);
+        }
+}
+
+static void test_default(void) {
+        struct entry_key keys[] = {
+                key("pvhboot-6.12", "", "6.12", true, 0, 3),    /* (as sorted: out of tries is last,
+                                                                   but entry_default must not rely on it) */
+                key("pvhboot-6.10", "", "6.10", true, 1, 2),
+                key("pvhboot-6.1", "", "6.1", false, 0, 0),
+                key("pvhboot", "", "", false, 0, 0),
+        };
+        bool bad;
+
+        CHECK_EQ(entry_default(keys, 4, NULL, &bad), 1);
+        CHECK(!bad);
+        CHECK_EQ(entry_default(keys, 4, "", &bad), 1);
+        CHECK_EQ(entry_default(keys, 4, "pvhboot-6.1", &bad), 2);
+        CHECK_EQ(entry_default(keys, 4, "pvhboot", &bad), 3);
+        CHECK_EQ(entry_default(keys, 4, "pvhboot-6.1*", &bad), 1);
+        /* A pattern that names only an entry out of tries: the first good. */
+        CHECK_EQ(entry_default(keys, 4, "pvhboot-6.12", &bad), 1);
+        CHECK_EQ(entry_default(keys, 4, "nothing", &bad), 1);
+        /* Everything out of tries: the first, and the caller is told. */
+        CHECK_EQ(entry_default(keys, 1, NULL, &bad), 0);
+        CHECK(bad);
+        CHECK_EQ(entry_default(keys, 0, NULL, &bad), 0);
+        CHECK(!bad);
+}
+
 int main(void) {
+        RUN(test_name_format);
+        RUN(test_pattern);
+        RUN(test_default);
         RUN(test_ascending_list);
         RUN(test_pairs);
         RUN(test_corner_cases);

@@ -231,7 +231,31 @@ static void test_set_cmdline(void) {
         CHECK_EQ(o.cmdline_len, 0);
 }
 
+static void test_append_words(void) {
+        struct boot_options o;
+        char long_value[PVH_CMDLINE_MAX + 1];
+
+        boot_options_init(&o);
+        CHECK_EQ(boot_options_append_words(&o, "pvhboot.entry=", "pvhboot-6.1"), BOOT_OPTIONS_OK);
+        CHECK_STR(o.cmdline, "pvhboot.entry=pvhboot-6.1");
+        CHECK_EQ(o.cmdline_len, 25);
+        CHECK_EQ(boot_options_set_cmdline(&o, "quiet", 5), BOOT_OPTIONS_OK);
+        CHECK_EQ(boot_options_append_words(&o, "a=", "b"), BOOT_OPTIONS_OK);
+        CHECK_STR(o.cmdline, "quiet a=b");
+        CHECK_EQ(o.cmdline_wanted, 9);
+        /* Exactly full: 2047 bytes; one more is refused, line unchanged. */
+        memset(long_value, 'x', sizeof(long_value));
+        long_value[PVH_CMDLINE_MAX - 9 - 1 - 2] = 0;
+        CHECK_EQ(boot_options_append_words(&o, "k=", long_value), BOOT_OPTIONS_OK);
+        CHECK_EQ(o.cmdline_len, PVH_CMDLINE_MAX);
+        CHECK_EQ(boot_options_append_words(&o, "", "y"), BOOT_OPTIONS_ERR_CMDLINE_TOO_LONG);
+        CHECK_EQ(o.cmdline_len, PVH_CMDLINE_MAX);
+        CHECK_EQ(o.cmdline_wanted, PVH_CMDLINE_MAX + 2);
+        CHECK_EQ(o.cmdline[PVH_CMDLINE_MAX], 0);
+}
+
 int main(void) {
+        RUN(test_append_words);
         RUN(test_shell_argv);
         RUN(test_no_arguments);
         RUN(test_timing_word);
