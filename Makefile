@@ -190,7 +190,8 @@ else
 	install -d "$(DESTDIR)$(PREFIX)/lib/pvhboot" "$(DESTDIR)$(PREFIX)/share/pvhboot" "$(DESTDIR)$(PREFIX)/bin"
 	install -m 0644 $(BUILD)/pvhboot.efi "$(DESTDIR)$(PREFIX)/lib/pvhboot/pvhboot.efi"
 	for f in $(wildcard $(INSTALL_SCRIPTS)) scripts/mkconf; do \
-		install -m 0755 $$f "$(DESTDIR)$(PREFIX)/share/pvhboot/$$(basename $$f)"; done
+		case $$f in */lib.sh) m=0644 ;; *) m=0755 ;; esac; \
+		install -m $$m $$f "$(DESTDIR)$(PREFIX)/share/pvhboot/$$(basename $$f)" || exit 1; done
 	ln -sf ../share/pvhboot/mkesp "$(DESTDIR)$(PREFIX)/bin/pvhboot-mkesp"
 	# pvhboot-kernel and the hooks that call it (docs/kernel-hooks.md);
 	# kernel-install reads only /usr/lib/kernel/install.d: use PREFIX=/usr.
@@ -202,4 +203,22 @@ else
 	install -m 0755 scripts/kernel-hooks/initramfs-post-update.d/pvhboot "$(DESTDIR)/etc/initramfs/post-update.d/pvhboot"
 	install -m 0755 scripts/kernel-hooks/install.d/90-pvhboot.install \
 		"$(DESTDIR)$(PREFIX)/lib/kernel/install.d/90-pvhboot.install"
+	# The unit that blesses a counted boot, pulled in by multi-user.target
+	# (a static symlink: nothing to enable), and the man pages.
+	install -d "$(DESTDIR)$(PREFIX)/lib/systemd/system/multi-user.target.wants" \
+		"$(DESTDIR)$(PREFIX)/share/man/man7" "$(DESTDIR)$(PREFIX)/share/man/man8"
+	sed 's|/usr/sbin/pvhboot-kernel|$(PREFIX)/sbin/pvhboot-kernel|' scripts/systemd/pvhboot-bless-boot.service \
+		> "$(DESTDIR)$(PREFIX)/lib/systemd/system/pvhboot-bless-boot.service"
+	chmod 0644 "$(DESTDIR)$(PREFIX)/lib/systemd/system/pvhboot-bless-boot.service"
+	ln -sf ../pvhboot-bless-boot.service \
+		"$(DESTDIR)$(PREFIX)/lib/systemd/system/multi-user.target.wants/pvhboot-bless-boot.service"
+	for m in scripts/man/pvhboot.7 scripts/man/pvhboot-kernel.8; do \
+		f="$(DESTDIR)$(PREFIX)/share/man/man$${m##*.}/$$(basename $$m).gz"; \
+		gzip -9n -c $$m > "$$f" && chmod 0644 "$$f" || exit 1; done
 endif
+
+# build/deb/pvhboot_VERSION_amd64.deb from `make install DESTDIR=... PREFIX=/usr`
+# (scripts/mkdeb; docs/kernel-hooks.md).
+.PHONY: deb
+deb: $(BUILD)/pvhboot.efi
+	scripts/mkdeb $(BUILD)

@@ -380,7 +380,7 @@ def test_remove_finds_an_entry_renamed_for_boot_counting(esp, tmp_path):
         counted = entry_path(esp, V1).replace(".conf", "+2-1.conf")
         os.rename(entry_path(esp, V1), counted)
         r = run("--esp", esp, "list", check_rc=0)
-        assert r.stdout == "%s\t/EFI/pvhboot/entries/pvhboot-%s+2-1.conf\tok\n" % (V1, V1)
+        assert r.stdout == "%s\t/EFI/pvhboot/entries/pvhboot-%s+2-1.conf\tok\t2 tries left, 1 done\n" % (V1, V1)
         run("--esp", esp, "remove", V1, check_rc=0)
         assert os.listdir(os.path.join(esp, "EFI", "pvhboot", "entries")) == []
 
@@ -390,8 +390,8 @@ def test_list_reports_missing_files(esp, tmp_path, initrd):
         run("--esp", esp, "--options", OPTIONS, "add", V2, tiny_kernel(tmp_path, V2, V2)[0], check_rc=0)
         os.unlink(os.path.join(version_dir(esp, V1), "initrd.img"))
         r = run("--esp", esp, "list", check_rc=0)
-        assert r.stdout == ("%s\t/EFI/pvhboot/entries/pvhboot-%s.conf\tok\n"
-                            "%s\t/EFI/pvhboot/entries/pvhboot-%s.conf\tmissing /EFI/pvhboot/%s/initrd.img\n"
+        assert r.stdout == ("%s\t/EFI/pvhboot/entries/pvhboot-%s.conf\tok\tgood\n"
+                            "%s\t/EFI/pvhboot/entries/pvhboot-%s.conf\tmissing /EFI/pvhboot/%s/initrd.img\tgood\n"
                             % (V2, V2, V1, V1, V1))
 
 
