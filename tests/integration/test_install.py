@@ -36,8 +36,18 @@ def test_install_destdir(pvhboot_efi, tmp_path):
     r = make("install", "DESTDIR=%s" % tmp_path, "PREFIX=/usr")
     assert r.returncode == 0, r.stdout
     assert (tmp_path / "usr/lib/pvhboot/pvhboot.efi").read_bytes() == open(pvhboot_efi, "rb").read()
-    for f in ("mkesp", "mkesp.sh", "lib.sh", "mkconf"):
+    for f in ("mkesp", "mkesp.sh", "mkconf"):
         assert os.access(tmp_path / "usr/share/pvhboot" / f, os.X_OK), f
+    # Sourced, not run.
+    lib = tmp_path / "usr/share/pvhboot/lib.sh"
+    assert lib.is_file() and not os.access(lib, os.X_OK)
+    # The unit that blesses a counted boot, pulled in by multi-user.target, and the man pages.
+    unit = tmp_path / "usr/lib/systemd/system/pvhboot-bless-boot.service"
+    assert "ExecStart=/usr/sbin/pvhboot-kernel bless" in unit.read_text().splitlines()
+    assert os.readlink(tmp_path / "usr/lib/systemd/system/multi-user.target.wants/pvhboot-bless-boot.service") \
+        == "../pvhboot-bless-boot.service"
+    for f in ("usr/share/man/man7/pvhboot.7.gz", "usr/share/man/man8/pvhboot-kernel.8.gz"):
+        assert (tmp_path / f).stat().st_size > 1000, f
     assert os.readlink(tmp_path / "usr/bin/pvhboot-mkesp") == "../share/pvhboot/mkesp"
     for f in ("usr/sbin/pvhboot-kernel", "etc/kernel/postinst.d/zz-pvhboot", "etc/kernel/postrm.d/zz-pvhboot",
               "etc/initramfs/post-update.d/pvhboot", "usr/lib/kernel/install.d/90-pvhboot.install"):
