@@ -1,13 +1,16 @@
 # SPDX-License-Identifier: MIT
-"""A real Debian system boots through pvhboot (issue 11, section 1).
+r"""A real Debian system boots through pvhboot (issue 11, section 1).
 
 scripts/mkdebian builds the disk from Debian's packages (cached under
 build/debian/SUITE/; the first build downloads a few hundred MB and takes
-minutes): a GPT with the ESP (pvhboot.efi, its pvhboot.conf, the vmlinux
-extracted from the guest's own /boot/vmlinuz-VERSION and the initrd
-Debian's initramfs-tools made) and an ext4 root with systemd as PID 1.
-Its OVMF variable store has Boot0000 "pvhboot" for that disk, with no
-options, so pvhboot boots what its pvhboot.conf names: no EFI shell.
+minutes): a GPT with the ESP and an ext4 root with systemd as PID 1.
+pvhboot is set up as a user would: its host side (pvhboot-kernel, the
+kernel hooks) is installed into the root, and the root's pvhboot-kernel
+wrote the ESP: pvhboot.efi, the vmlinux extracted from the guest's own
+/boot/vmlinuz-VERSION, the initrd Debian's initramfs-tools made and the
+entry \EFI\pvhboot\entries\pvhboot-VERSION.conf.  The OVMF variable
+store has Boot0000 "pvhboot" for that disk, with no options, so pvhboot
+boots its newest entry: no EFI shell.
 
 In the guest, pvhtest-report.service waits for `systemctl
 is-system-running --wait`, prints PVHTEST lines on ttyS0, leaves the
@@ -24,19 +27,15 @@ bookworm runs in `make check`; trixie only with PVHTEST_FULL=1.
 """
 import os
 import re
-import subprocess
 
 import pytest
 
+import debian_guest as D
 import pvhharness as H
-import qemu
 
-FULL = os.environ.get("PVHTEST_FULL", "") not in ("", "0")
-# Under TCG: OVMF ~4 s, the kernel and systemd to the login prompt ~20-60 s
-# (more while other tests load the machine); this only bounds a hang.
-DEBIAN_BOOT_TIMEOUT = float(os.environ.get("PVHTEST_DEBIAN_TIMEOUT", "240"))
-LOADER = "\\EFI\\pvhboot\\pvhboot.efi"
-CONF = "/EFI/pvhboot/pvhboot.conf"
+FULL = D.FULL
+DEBIAN_BOOT_TIMEOUT = D.DEBIAN_BOOT_TIMEOUT
+LOADER = D.PVHBOOT_LOADER
 
 SUITES = [
     pytest.param("bookworm", id="bookworm"),
@@ -45,17 +44,6 @@ SUITES = [
 ]
 
 _KTIME_RE = re.compile(r"^\[\s*(\d+\.\d+)\] ")
-
-
-def esp_file(img, part, path):
-    """A file's text from the image's ESP (mtools at the partition's offset)."""
-    offset = int(part["start"]) * 512
-    p = subprocess.run(["mtype", "-i", "%s@@%d" % (img, offset), "::" + path],
-                       stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                       env=dict(os.environ, MTOOLS_SKIP_CHECK="1"))
-    if p.returncode != 0:
-        raise RuntimeError("mtype %s from %s: %s" % (path, img, p.stderr.decode(errors="replace")))
-    return p.stdout.decode()
 
 
 def kernel_time(line):
@@ -83,35 +71,34 @@ def timings(result, guest):
 
 
 @pytest.fixture
-def debian_image(request, work, pvhboot_efi):
+def debian_image(request, tmp_path, pvhboot_efi):
     suite = request.param
-    img = os.path.join(work, "debian-%s.img" % suite)
-    build_log = H.mkdebian(suite, img, efi=pvhboot_efi)
-    with open(os.path.join(work, "mkdebian.log"), "w") as f:
-        f.write(build_log)
-    return suite, img
+    return D.fixture(suite, str(tmp_path), efi=pvhboot_efi)
 
 
 @pytest.mark.parametrize("debian_image", SUITES, indirect=True)
-def test_debian_boots_to_login_through_pvhboot(debian_image, work, log_path, record_property):
-    suite, img = debian_image
-    part = {}
-    with open(img + ".part") as f:
-        for line in f:
-            k, _, v = line.strip().partition("=")
-            part[k] = v
-    conf_path = os.path.join(work, "pvhboot.conf")
-    with open(conf_path, "w") as f:
-        f.write(esp_file(img, part, CONF))
-    conf = H.read_pvhboot_conf(conf_path)
+def test_debian_boots_to_login_through_pvhboot(debian_image, log_path, record_property):
+    fx = debian_image
+    suite, img, part = fx.suite, fx.img, fx.part
+    version, options = fx.version, fx.options
+    # The entry pvhboot-kernel wrote (boot counting may have renamed it).
+    names = D.entry_files(fx, version)
+    assert len(names) == 1, "want one entry for %s in %s, found %r" % (
+        version, D.ENTRIES_DIR, fx.esp_ls(D.ENTRIES_DIR))
+    entry_path = "%s/%s" % (D.ENTRIES_DIR, names[0])
+    with open(os.path.join(os.path.dirname(img), "entry.conf"), "w") as f:
+        f.write(fx.esp_file(entry_path))
+    conf = H.read_pvhboot_conf(os.path.join(os.path.dirname(img), "entry.conf"))
     kernel_path, = conf["linux"]
     initrd_path, = conf["initrd"]
-    options = " ".join(conf["options"])
-    version = kernel_path.rsplit("vmlinux-", 1)[-1]
+    title, = conf["title"]
+    entry_id = "pvhboot-%s" % version
+    p_options = " ".join(conf["options"])
+    assert p_options == options, "entry options %r != %r" % (p_options, options)
     root_uuid = re.search(r"\broot=UUID=(\S+)", options).group(1)
 
-    result = qemu.run_ovmf(img, log_path, mem="1G", smp=2, timeout=DEBIAN_BOOT_TIMEOUT,
-                           firmware=(qemu.FIRMWARE["4M"][0], img + ".vars.fd"), vars_dir=work)
+    b = D.boot(fx, log_path, timeout=DEBIAN_BOOT_TIMEOUT)
+    result = b.result
     guest = H.GuestReport(result.text)
     lines = result.lines
     p = H.Problems(result)
@@ -125,30 +112,44 @@ def test_debian_boots_to_login_through_pvhboot(debian_image, work, log_path, rec
             "BDS did not start pvhboot from Boot0000 first: %r" % bds[:3])
     p.check("EFI Internal Shell" not in result.text, "the EFI shell ran")
 
-    # pvhboot's own lines: the entry from pvhboot.conf, the files it names.
+    # pvhboot's own lines: the entry pvhboot-kernel wrote, the files it names.
     p.check(not [l for l in lines if l.startswith("pvhboot: error")],
             "pvhboot reported errors: %r" % [l for l in lines if l.startswith("pvhboot: error")])
-    p.check('pvhboot: booting "Debian %s (%s)" from \\EFI\\pvhboot\\pvhboot.conf' % (suite, version)
-            in lines, "pvhboot did not boot the entry of its pvhboot.conf")
-    p.check(any(l.startswith("pvhboot: kernel %s: " % kernel_path) for l in lines),
+    booting = [l for l in lines if l.startswith('pvhboot: booting "%s" from ' % title)]
+    p.check(booting and re.search(r"\\EFI\\pvhboot\\entries\\pvhboot-%s(\+[0-9-]+)?\.conf$"
+                                  % re.escape(version), D.normpath(booting[0].split(" from ", 1)[1]),
+                                  re.I),
+            "pvhboot did not boot the entry %s: %r" % (entry_path, booting
+                                                       or [l for l in lines if "booting" in l]))
+    p.check(any(D.normpath(l[len("pvhboot: kernel "):].split(": ", 1)[0]).lower()
+                == D.normpath(kernel_path).lower()
+                for l in lines if l.startswith("pvhboot: kernel ")),
             "pvhboot did not load %s" % kernel_path)
-    p.check(any(l.startswith("pvhboot: initrd %s: " % initrd_path) for l in lines),
+    p.check(any(D.normpath(l[len("pvhboot: initrd "):].split(": ", 1)[0]).lower()
+                == D.normpath(initrd_path).lower()
+                for l in lines if l.startswith("pvhboot: initrd ")),
             "pvhboot did not load %s" % initrd_path)
-    p.check("pvhboot: command line: %s" % options in lines,
-            "pvhboot's command line is not the config's %r" % options)
+    # The entry's options; pvhboot appends pvhboot.entry=ID for entries
+    # from the entries directory (accepted with and without it).
+    pv_cmd = [l[len("pvhboot: command line: "):] for l in lines if l.startswith("pvhboot: command line: ")]
+    p.check(pv_cmd and D.cmdline_ok(pv_cmd[0], options, entry_id),
+            "pvhboot's command line %r is not the entry's %r (+ pvhboot.entry=%s)"
+            % (pv_cmd, options, entry_id))
+    cmdline = pv_cmd[0] if pv_cmd else options
     p.check(any(re.fullmatch(r"pvhboot: starting kernel at 0x[0-9A-Fa-f]+", l) for l in lines),
             "no 'pvhboot: starting kernel at ...' line")
 
     # The kernel mounts the root from the disk (Debian's initramfs, by UUID).
-    p.check(any(l.endswith("Kernel command line: %s" % options) for l in lines),
-            "the kernel did not get the command line %r" % options)
+    p.check(any(l.endswith("Kernel command line: %s" % cmdline) for l in lines),
+            "the kernel did not get the command line %r" % cmdline)
     p.check(any(re.search(r"EXT4-fs \(vda2\): mounted filesystem", l) for l in lines),
             "the kernel did not mount the ext4 root from vda2")
     p.check(guest.get("root") == "/dev/vda2" and guest.get("root-uuid") == root_uuid,
             "guest root is %r (UUID %r), want /dev/vda2 (UUID %s)"
             % (guest.get("root"), guest.get("root-uuid"), root_uuid))
-    p.check(guest.get("cmdline") == options,
-            "guest /proc/cmdline %r != %r" % (guest.get("cmdline"), options))
+    p.check(D.cmdline_ok(guest.get("cmdline"), options, entry_id),
+            "guest /proc/cmdline %r is not %r (+ pvhboot.entry=%s)"
+            % (guest.get("cmdline"), options, entry_id))
     p.check(guest.get("kernel") == version, "guest runs kernel %r, not %r"
             % (guest.get("kernel"), version))
     p.check(guest.get("efi") == "absent",
@@ -177,4 +178,71 @@ def test_debian_boots_to_login_through_pvhboot(debian_image, work, log_path, rec
     record_property("timings", summary)
     with open(log_path + ".summary", "w") as f:
         f.write(summary + "\n")
+    p.raise_if_any()
+
+
+TIMING_KEYS = ("firmware-ms", "loader-ms", "kernel-ms", "initrd-ms", "userspace-ms", "multi-user-ms")
+
+
+def timing_row(name, b):
+    """One row of the comparison: the guest's systemd times (ms) and the
+    host's view (s since QEMU started)."""
+    r = b.report
+    row = {"loader": name}
+    for k in TIMING_KEYS:
+        v = r.get(k)
+        row[k] = int(v) if v and v.lstrip("-").isdigit() else None
+    row["systemd-analyze"] = r.get("systemd-analyze")
+    ks = b.kernel_start_host()
+    row["kernel-start-s"] = ks
+    row["multi-user-host-s"] = (ks + row["multi-user-ms"] / 1000.0
+                                if ks is not None and row["multi-user-ms"] is not None else None)
+    row["qemu-s"] = b.result.elapsed
+    row["bds"] = next((l for l in b.bds_lines() if l.startswith("BdsDxe: starting")), "")
+    return row
+
+
+def timing_table(rows):
+    def f(v, scale=1.0, fmt="%.2f"):
+        return "—" if v is None else fmt % (v / scale)
+    out = ["| boot path | firmware | loader | kernel (+initrd) | userspace | multi-user.target "
+           "| kernel start after QEMU start (host) | multi-user.target after QEMU start (host) |",
+           "|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        out.append("| %s | %s | %s | %s | %s | %s | %s | %s |" % (
+            r["loader"], f(r["firmware-ms"], 1000), f(r["loader-ms"], 1000),
+            f((r["kernel-ms"] or 0) + (r["initrd-ms"] or 0) if r["kernel-ms"] is not None else None, 1000),
+            f(r["userspace-ms"], 1000), f(r["multi-user-ms"], 1000),
+            f(r["kernel-start-s"]), f(r["multi-user-host-s"])))
+    out.append("")
+    out.append("Seconds. firmware, loader, kernel, userspace, multi-user.target: systemd's own "
+               "time stamps in the guest (systemd-analyze time; firmware and loader only from "
+               "systemd-boot's LoaderTime*USec EFI variables, 0 when it sets none). Host columns: "
+               "QEMU's run time minus the kernel's time stamp of its 'reboot: Power down' line.")
+    for r in rows:
+        out.append("- %s: %s; %s; QEMU ran %.1f s" % (r["loader"], r["systemd-analyze"], r["bds"], r["qemu-s"]))
+    return "\n".join(out) + "\n"
+
+
+@pytest.mark.skipif(not FULL, reason="boot-time comparison only in the full run (PVHTEST_FULL=1, make check-full)")
+def test_debian_boot_time_pvhboot_vs_systemd_boot(tmp_path, log_path, pvhboot_efi, record_property):
+    """The bookworm fixture through pvhboot (PVH) and through systemd-boot
+    (EFI stub), one after the other in the same run: systemd-analyze's
+    times to multi-user.target, and the host's view.  Writes the table to
+    build/test-logs/<test>.md.  Asserts only that both reached running."""
+    base = log_path[:-len(".log")]
+    rows = []
+    p = D.MultiProblems()
+    for loader in ("pvhboot", "systemd-boot"):
+        fx = D.fixture("bookworm", str(tmp_path), loader=loader, efi=pvhboot_efi)
+        b = p.add(D.boot(fx, "%s-%s.log" % (base, loader)))
+        D.check_running(p, b, loader)
+        want_efi = "absent" if loader == "pvhboot" else "present"
+        p.check(b.report.get("efi") == want_efi, "%s: efi=%r, want %s" % (loader, b.report.get("efi"), want_efi))
+        rows.append(timing_row("%s (%s)" % (loader, "PVH" if loader == "pvhboot" else "EFI stub"), b))
+    table = timing_table(rows)
+    with open(base + ".md", "w") as f:
+        f.write(table)
+    print("\n" + table)
+    record_property("timings", table)
     p.raise_if_any()
