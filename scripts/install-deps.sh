@@ -27,7 +27,8 @@ for group in "$@"; do
                         /bin/busybox:busybox-static \
                         cpio:cpio gzip:gzip lz4:lz4 dpkg-deb:dpkg \
                         xz:xz-utils bzip2:bzip2 lzop:lzop zstd:zstd unshare:util-linux \
-                        mmdebstrap:mmdebstrap sfdisk:fdisk mke2fs:e2fsprogs
+                        mmdebstrap:mmdebstrap sfdisk:fdisk mke2fs:e2fsprogs \
+                        lintian:lintian
                 /usr/bin/python3 -c 'import pytest' 2>/dev/null || install_packages python3-pytest
                 ;;
         fuzz)

@@ -221,13 +221,13 @@ class Boot:
                    r.get("efi"), r.get("system-state"), r.get("failed-units"), r.get("job-exit")))
 
 
-def boot(fx, log_path, job=None, timeout=None, extra=()):
+def boot(fx, log_path, job=None, timeout=None, extra=(), smp=SMP):
     """Boot fx (its disk and variable store, both changed by the boot) with
     an optional job disk; wait until QEMU exits (the guest's power-off) or
     the timeout."""
     if timeout is None:
         timeout = DEBIAN_JOB_TIMEOUT if job else DEBIAN_BOOT_TIMEOUT
-    result = qemu.run_ovmf(fx.img, log_path, mem=MEM, smp=SMP, timeout=timeout,
+    result = qemu.run_ovmf(fx.img, log_path, mem=MEM, smp=smp, timeout=timeout,
                            firmware=(qemu.FIRMWARE["4M"][0], fx.vars), vars_file=fx.vars,
                            more_disks=[job] if job else (), extra=extra)
     return Boot(result, log_path)
