@@ -157,6 +157,7 @@ EFI_STATUS entry_count_try(struct boot_request *req, struct boot_state *st) {
                 log_warning(L"%s: cannot rename it to %s to count this try (%r); booting it anyway", e->path, next,
                             status);
         else
-                log_info(L"%s: %d tries left after this one; renamed to %s", e->path, e->counter.left - 1, next);
+                log_info(L"%s: %d %s left after this one; renamed to %s", e->path, e->counter.left - 1,
+                         e->counter.left - 1 == 1 ? L"try" : L"tries", next);
         return EFI_SUCCESS;
 }
