@@ -80,9 +80,10 @@ def field(deb, name):
 
 
 def expected_version():
-        desc = git("describe", "--tags", "--always")
-        if desc is None:
+        if git("rev-parse", "--verify", "-q", "HEAD") is None:
                 return "0.0~unknown"
+        # Not --always: an untagged tree's bare hash (e.g. 67f0bb9) is no version.
+        desc = git("describe", "--tags") or ""
         date = git("log", "-1", "--format=%cd", "--date=format:%Y%m%d")
         m = re.fullmatch(r"v?([0-9][A-Za-z0-9.+~]*)", desc)
         if m:
