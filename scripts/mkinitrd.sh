@@ -22,6 +22,7 @@
 #                                          /sys/class/tpm/tpm0/pcr-sha256/<n>
 #   PVHTEST tpm-event-log=<yes|no>         (securityfs tpm0/binary_bios_measurements?)
 #   PVHTEST lockdown=<securityfs lockdown> e.g. "[none] integrity confidentiality"
+#   ... whatever extra files named report-*.sh print (sourced in name order)
 #   PVHTEST init-done
 set -euo pipefail
 
@@ -117,6 +118,11 @@ else
     say tpm-event-log=no
 fi
 say "lockdown=$(cat /sys/kernel/security/lockdown 2>/dev/null)"
+# More reports from extra files named report-*.sh (sourced in name order;
+# they may use say): tests add what only they need.
+for f in /report-*.sh; do
+    [ -f "$f" ] && . "$f"
+done
 say init-done
 sync
 poweroff -f
