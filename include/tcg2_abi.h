@@ -43,6 +43,14 @@
 #define EFI_TCG2_PROTOCOL_GUID \
         { 0x607f766c, 0x7455, 0x42be, { 0x93, 0x0b, 0xe4, 0xd7, 0x6d, 0xb2, 0x72, 0x0f } }
 
+/* TCG EFI Protocol Specification, EFI_TCG2_FINAL_EVENTS_TABLE: a
+ * configuration table holding every event logged after the first
+ * GetEventLog call (UINT64 Version = 1, UINT64 NumberOfEvents, then
+ * TCG_PCR_EVENT2 records), among them those the firmware logs while
+ * ExitBootServices runs. Read by efi/core/tcg_log.c (TCG_FINAL_TABLE_*). */
+#define EFI_TCG2_FINAL_EVENTS_TABLE_GUID \
+        { 0x1e2ed096, 0x30e2, 0x4254, { 0xbd, 0x89, 0x86, 0x3b, 0xbe, 0xf8, 0x23, 0x25 } }
+
 /* EFI_TCG2_EVENT_LOG_FORMAT for GetEventLog. */
 #define EFI_TCG2_EVENT_LOG_FORMAT_TCG_1_2 0x00000001u
 #define EFI_TCG2_EVENT_LOG_FORMAT_TCG_2 0x00000002u     /* crypto-agile */

@@ -23,6 +23,7 @@
 #include "pe_image.h"
 #include "sha256.h"
 #include "start_info.h"
+#include "tcg_log.h"
 
 /* How messages name a file: "path" or "pvhboot.conf-path:line: path". */
 #define BOOT_NAME_MAX (2 * BOOT_PATH_MAX + 16)
@@ -98,6 +99,24 @@ struct source {
         EFI_STATUS error;               /* of the last failed read through source_read_cb() */
 };
 
+/* tpm_log.c: the kernel's copy of the firmware's TPM event log, announced
+ * in the ACPI TPM2 table's log area (LAML/LASA), and what completes it
+ * after ExitBootServices (the final events table past mark). */
+struct tpm_log_copy {
+        bool active;                    /* the TPM2 table points at buf */
+        UINT8 *buf;                     /* EfiACPIMemoryNVS, pages pages, zero after used */
+        UINTN pages;
+        size_t used;
+        struct tcg_log log;
+        const UINT8 *final_table;
+        size_t final_avail;
+        struct tcg_final_mark mark;
+        UINT8 *tpm2;                    /* the ACPI TPM2 table, changed in place */
+        size_t tpm2_len;
+        UINT8 saved[TCG_TPM2_LENGTH_WITH_LOG - TCG_TPM2_LAML_OFFSET];  /* its LAML and LASA before */
+        UINT8 saved_checksum;
+};
+
 struct boot_state {
         struct source kernel_source;
         struct source initrd_sources[BOOT_MAX_INITRDS];
@@ -118,6 +137,7 @@ struct boot_state {
         struct efi_memmap memmap;
         bool measured;                  /* PCRs extended: a later failure extends an error separator */
         bool exit_tried;                /* ExitBootServices called: boot services may be gone */
+        struct tpm_log_copy tpm_log;
 };
 
 /* request.c: what to boot, from the arguments, pvhboot.conf, pvhboot's
@@ -178,9 +198,22 @@ EFI_STATUS kernel_check_destinations(const struct boot_request *req, const struc
 EFI_STATUS initrd_load(struct boot_request *req, struct boot_state *st);
 /* measure.c */
 EFI_STATUS measure_boot(struct boot_request *req, struct boot_state *st);
+/* tpm_log.c: with a TPM, a copy of the firmware's event log (pvhboot's
+ * own events included) for the kernel, announced in the ACPI TPM2 table;
+ * a problem is one warning, never a failure. */
+EFI_STATUS tpm_log_publish(struct boot_request *req, struct boot_state *st);
+/* After ExitBootServices: append what the firmware logged since the copy
+ * (memory reads and writes only; cannot fail). */
+void tpm_log_after_exit(struct boot_state *st);
+/* On a failed boot: the TPM2 table as it was, the copy freed. */
+void tpm_log_undo(struct boot_state *st);
 /* entries.c: boot counting, "NAME+LEFT-DONE.conf" renamed for this try
  * (a failure is a warning: the boot goes on). */
 EFI_STATUS entry_count_try(struct boot_request *req, struct boot_state *st);
+/* smbios.c: the firmware's SMBIOS entry points in 0xF0000-0xFFFFF, where a
+ * kernel not booted through EFI scans for them (QEMU's q35 and i440FX; a
+ * failure is a warning: the boot goes on without DMI). */
+EFI_STATUS smbios_expose(struct boot_request *req, struct boot_state *st);
 /* Every failure after the request was chosen ends here: an error separator
  * when something was measured, and every page handed back. */
 void boot_failed(struct boot_state *st);

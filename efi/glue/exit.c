@@ -57,6 +57,7 @@ EFI_STATUS exit_boot_services(struct boot_request *req, struct boot_state *st) {
                 st->exit_tried = true;
                 status = BS->ExitBootServices(req->image_handle, st->memmap.key);
                 if (!EFI_ERROR(status)) {
+                        tpm_log_after_exit(st);         /* the firmware's PCR 5 events; cannot fail */
                         timing_mark("ebs-done", 0);
                         timing_print_serial();
                         return EFI_SUCCESS;

@@ -19,6 +19,8 @@ static const boot_step BOOT_STEPS[] = {
         entry_prepare,          /* start_info, handoff, the final layout checked */
         measure_boot,           /* PCR 9 and 12: the last step that can fail */
         entry_count_try,        /* boot counting: one try less for this entry */
+        smbios_expose,          /* SMBIOS entry points in 0xF0000-0xFFFFF (never fails) */
+        tpm_log_publish,        /* the TPM event log for the kernel (ACPI TPM2 log area); only warns */
         exit_boot_services,
 };
 

@@ -34,6 +34,7 @@ EFI_STATUS measure_boot(struct boot_request *req, struct boot_state *st) {
 }
 
 void boot_failed(struct boot_state *st) {
+        tpm_log_undo(st);       /* the ACPI TPM2 table as it was: nothing points at a stale copy */
         /* After a first ExitBootServices call only memory services may be
          * used: the TPM is out of reach then. */
         if (st && st->measured && !st->exit_tried && EFI_ERROR(tpm_measure_error_separator()))
