@@ -10,6 +10,12 @@
  *                    its own sections (which Secure Boot still requires pinned)
  *   --               everything after it is kernel command line
  *   anything else    kernel command line, in order
+ *
+ * The kernel's words reach it as written, quotes and all (as the EFI stub
+ * and systemd-boot pass a command line): pvhboot removes only its own
+ * words, each with the blanks before it, and blanks before the first and
+ * after the last kernel word. A word is pvhboot's only as written: quoted
+ * ("kernel=x") or after "--" it is the kernel's.
  */
 #ifndef PVHBOOT_BOOT_OPTIONS_H
 #define PVHBOOT_BOOT_OPTIONS_H
@@ -32,6 +38,7 @@ enum boot_options_error {
         BOOT_OPTIONS_ERR_DUPLICATE_KERNEL,
         BOOT_OPTIONS_ERR_BAD_UTF16,
         BOOT_OPTIONS_ERR_UNTERMINATED_QUOTE,
+        BOOT_OPTIONS_ERR_SHELL_MISMATCH,        /* shell text and argv disagree */
 };
 
 struct boot_options {
@@ -52,17 +59,37 @@ struct boot_options {
 
 void boot_options_init(struct boot_options *o);
 
-/* Words already split by the EFI shell (argv[1..]); each is NUL-terminated. */
+/*
+ * Words already split by the EFI shell (argv[1..]); each is NUL-terminated.
+ * The shell has removed their quotes: kernel words are joined by one blank
+ * and a word with a blank in it is quoted again. Only for a shell whose
+ * LoadOptions text cannot be used (boot_options_add_shell_line).
+ */
 enum boot_options_error boot_options_add_argv(struct boot_options *o, const uint16_t *const *argv,
                                               size_t argc);
 
 /*
- * A LoadOptions buffer of size bytes: UTF-16, optionally NUL-terminated,
- * split at blanks outside double quotes. Quotes stay in command-line words
- * (Linux parses them) and are removed from paths.
+ * A Boot#### entry's LoadOptions: size bytes of UTF-16, up to a NUL if
+ * there is one, split at blanks (space, tab, CR, LF) outside double
+ * quotes. Quotes stay in kernel words and are removed from paths; the
+ * blanks between two kernel words are kept as written.
  */
 enum boot_options_error boot_options_add_load_options(struct boot_options *o, const void *data,
                                                       size_t size);
+
+/*
+ * The EFI shell's LoadOptions: the command line as the shell ran it
+ * (after its %variable%, alias, '#' comment and redirection processing),
+ * argv[0] first, which is skipped. Split as the shell splits it: at spaces
+ * outside double quotes, '^' making the next character literal ('^' is
+ * dropped, the character kept; an escaped quote does not group). Otherwise
+ * as boot_options_add_load_options. argv (argc words, the shell's argv[1..])
+ * must be the same words without their grouping quotes, else
+ * BOOT_OPTIONS_ERR_SHELL_MISMATCH (nothing is to be used then); NULL skips
+ * that check.
+ */
+enum boot_options_error boot_options_add_shell_line(struct boot_options *o, const void *data, size_t size,
+                                                    const uint16_t *const *argv, size_t argc);
 
 /*
  * Whether LoadOptions hold text meant for us. Firmware boot entries may

@@ -30,6 +30,10 @@
 #define XEN_HVM_MEMMAP_TYPE_UNUSABLE  5u
 #define XEN_HVM_MEMMAP_TYPE_DISABLED  6u
 #define XEN_HVM_MEMMAP_TYPE_PMEM      7u
+/* Not a Xen type: Linux's E820_TYPE_SOFT_RESERVED (arch/x86/include/asm/
+ * e820/types.h), which its PVH entry copies into its E820 table as it does
+ * every type, and which its EFI stub gives memory with EFI_MEMORY_SP. */
+#define XEN_HVM_MEMMAP_TYPE_SOFT_RESERVED 0xefffffffu
 
 struct hvm_start_info {
         uint32_t magic;          /* XEN_HVM_START_MAGIC_VALUE */

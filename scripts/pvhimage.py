@@ -8,8 +8,9 @@
 
 pin    writes a .pvhpins section: "kernel <sha256>", one "initrd <sha256>" per
        initrd in order, "cmdline <sha256>" (SHA-256 of the files and of the
-       command line bytes as pvhboot passes them: no NUL).  An existing
-       .pvhpins is replaced.
+       command line bytes exactly as pvhboot passes them: UTF-8, no NUL,
+       quotes and the blanks between words as written, none before the
+       first word or after the last).  An existing .pvhpins is replaced.
 image  writes a PVH one-file image: .linux (the vmlinux file), .initrd (the
        initrds concatenated, each but the last padded with zeros to a multiple
        of 4 bytes, as pvhboot loads several) and .cmdline (the text, no NUL).
@@ -328,30 +329,38 @@ def initrd_blob(datas):
 
 
 def check_cmdline(text):
-    """Bytes of a command line pvhboot would accept, or PEError."""
+    """Bytes of a command line pvhboot can pass (UTF-8, as it passes what it
+    reads from arguments; blanks and tabs as written), or PEError."""
+    b = text.encode("utf-8", "surrogatepass")
     try:
-        b = text.encode("ascii")
-    except UnicodeEncodeError:
-        raise PEError("the command line must be printable ASCII (pvhboot passes nothing else)")
-    if any(c < 0x20 or c > 0x7E for c in b):
-        raise PEError("the command line must be printable ASCII, without tabs, newlines or NUL")
+        b.decode("utf-8")
+    except UnicodeDecodeError:
+        raise PEError("the command line is not valid UTF-8")
+    if any((c < 0x20 and c != 0x09) or c == 0x7F for c in b):
+        raise PEError("the command line must be text: no control characters (a tab is fine), "
+                      "no newlines or NUL")
     if len(b) > PVH_CMDLINE_MAX:
         raise PEError("the command line is %d bytes; Linux takes at most %d" % (len(b), PVH_CMDLINE_MAX))
     return b
 
 
 def cmdline_warnings(b):
-    """pvhboot joins words with one blank: a pin on text it cannot produce never matches."""
-    if b != b" ".join(b.split()):
-        return ["the command line has leading, trailing or repeated blanks; pvhboot joins "
-                "words with one blank, so from arguments or pvhboot.conf it cannot produce "
-                "these exact bytes"]
+    """pvhboot passes the kernel's words as written but never blanks before
+    the first or after the last: a pin on such text never matches."""
+    if b != b.strip(b" \t"):
+        return ["the command line has leading or trailing blanks; pvhboot passes the kernel's "
+                "words as written, blanks between them included, but none before the first "
+                "or after the last, so it cannot produce these exact bytes"]
     return []
 
 
 def get_cmdline(args):
     if args.cmdline_file is not None:
-        text = read_file(args.cmdline_file, "command line file").decode("ascii", "replace")
+        data = read_file(args.cmdline_file, "command line file")
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            raise PEError("%s: the command line is not valid UTF-8" % args.cmdline_file)
         if text.endswith("\n"):
             text = text[:-1]
         return text
@@ -455,7 +464,7 @@ def cmd_list(args):
         s = img.section(".cmdline")
         if s:
             b = img.section_data(s)
-            print("                .cmdline %r (sha256 %s)" % (b.decode("ascii", "replace"), sha256(b)))
+            print("                .cmdline %r (sha256 %s)" % (b.decode("utf-8", "replace"), sha256(b)))
     return 0
 
 

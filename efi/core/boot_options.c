@@ -32,22 +32,6 @@ static int has_prefix(const uint16_t *w, size_t len, const uint16_t *key, size_t
         return 1;
 }
 
-/* Copy a path value, dropping the quotes that only group words. */
-static enum boot_options_error set_path(uint16_t *dst, const uint16_t *w, size_t len) {
-        size_t n = 0;
-        for (size_t i = 0; i < len; i++) {
-                if (w[i] == '"')
-                        continue;
-                if (n + 1 >= BOOT_PATH_MAX)
-                        return BOOT_OPTIONS_ERR_PATH_TOO_LONG;
-                dst[n++] = w[i];
-        }
-        if (n == 0)
-                return BOOT_OPTIONS_ERR_EMPTY_PATH;
-        dst[n] = 0;
-        return BOOT_OPTIONS_OK;
-}
-
 /* Append one byte; count what does not fit so the error can say how long. */
 static void cmdline_put(struct boot_options *o, char c) {
         if (o->cmdline_wanted < PVH_CMDLINE_MAX) {
@@ -89,61 +73,111 @@ static enum boot_options_error cmdline_put_utf16(struct boot_options *o, const u
 }
 
 /*
- * One word. from_shell: the shell has already removed quoting, so a word
- * with blanks in it is quoted again for Linux's parser.
+ * One word as the user wrote it: text[] with its quotes, and quoted[i] set
+ * where text[i] is a double quote that groups (not one the EFI shell's '^'
+ * made literal). The path of kernel= and initrd= is the text without its
+ * grouping quotes.
  */
-static enum boot_options_error add_word(struct boot_options *o, const uint16_t *w, size_t len,
-                                        int from_shell) {
+struct word {
+        uint16_t text[BOOT_PATH_MAX + PVH_CMDLINE_MAX];
+        unsigned char quote[BOOT_PATH_MAX + PVH_CMDLINE_MAX];
+        size_t len;
+};
+
+static enum boot_options_error set_path(uint16_t *dst, const struct word *w, size_t from) {
+        size_t n = 0;
+        for (size_t i = from; i < w->len; i++) {
+                if (w->quote[i])
+                        continue;
+                if (n + 1 >= BOOT_PATH_MAX)
+                        return BOOT_OPTIONS_ERR_PATH_TOO_LONG;
+                dst[n++] = w->text[i];
+        }
+        if (n == 0)
+                return BOOT_OPTIONS_ERR_EMPTY_PATH;
+        dst[n] = 0;
+        return BOOT_OPTIONS_OK;
+}
+
+static int word_is(const struct word *w, const uint16_t *key, size_t key_len) {
+        return w->len == key_len && has_prefix(w->text, w->len, key, key_len);
+}
+
+#define KEY(k) (k), (sizeof(k) / sizeof((k)[0]))
+
+/*
+ * Take the word if it is one of pvhboot's own (before "--"). Returns 1 when
+ * it was (with *err its outcome), 0 when it belongs to the kernel.
+ */
+static int take_loader_word(struct boot_options *o, const struct word *w, enum boot_options_error *err) {
+        static const uint16_t DASHES[] = { '-', '-' };
+
+        *err = BOOT_OPTIONS_OK;
+        if (o->loader_words_ended)
+                return 0;
+        if (word_is(w, KEY(DASHES))) {
+                o->loader_words_ended = 1;
+                return 1;
+        }
+        if (word_is(w, KEY(TIMING_WORD))) {
+                o->timing = 1;
+                return 1;
+        }
+        if (word_is(w, KEY(EXTERNAL_WORD))) {
+                o->external = 1;
+                return 1;
+        }
+        if (has_prefix(w->text, w->len, KEY(KERNEL_KEY))) {
+                if (o->kernel[0])
+                        *err = BOOT_OPTIONS_ERR_DUPLICATE_KERNEL;
+                else
+                        *err = set_path(o->kernel, w, 7);
+                return 1;
+        }
+        if (has_prefix(w->text, w->len, KEY(INITRD_KEY))) {
+                if (o->nr_initrds == BOOT_MAX_INITRDS)
+                        *err = BOOT_OPTIONS_ERR_TOO_MANY_INITRDS;
+                else if ((*err = set_path(o->initrd[o->nr_initrds], w, 7)) == BOOT_OPTIONS_OK)
+                        o->nr_initrds++;
+                return 1;
+        }
+        return 0;
+}
+
+/*
+ * One word of the shell's argv: the shell has already removed quoting, so
+ * a word with blanks in it is quoted again for Linux's parser (the raw
+ * command line is used instead whenever the shell provides it).
+ */
+static enum boot_options_error add_argv_word(struct boot_options *o, const uint16_t *s) {
+        struct word w;
         enum boot_options_error err;
         int quote = 0;
 
-        if (len == 0)
-                return BOOT_OPTIONS_OK;
-        if (!o->loader_words_ended) {
-                if (len == 2 && w[0] == '-' && w[1] == '-') {
-                        o->loader_words_ended = 1;
-                        return BOOT_OPTIONS_OK;
-                }
-                if (len == sizeof(TIMING_WORD) / sizeof(TIMING_WORD[0]) &&
-                    has_prefix(w, len, TIMING_WORD, len)) {
-                        o->timing = 1;
-                        return BOOT_OPTIONS_OK;
-                }
-                if (len == sizeof(EXTERNAL_WORD) / sizeof(EXTERNAL_WORD[0]) &&
-                    has_prefix(w, len, EXTERNAL_WORD, len)) {
-                        o->external = 1;
-                        return BOOT_OPTIONS_OK;
-                }
-                if (has_prefix(w, len, KERNEL_KEY, sizeof(KERNEL_KEY) / sizeof(KERNEL_KEY[0]))) {
-                        if (o->kernel[0])
-                                return BOOT_OPTIONS_ERR_DUPLICATE_KERNEL;
-                        return set_path(o->kernel, w + 7, len - 7);
-                }
-                if (has_prefix(w, len, INITRD_KEY, sizeof(INITRD_KEY) / sizeof(INITRD_KEY[0]))) {
-                        if (o->nr_initrds == BOOT_MAX_INITRDS)
-                                return BOOT_OPTIONS_ERR_TOO_MANY_INITRDS;
-                        err = set_path(o->initrd[o->nr_initrds], w + 7, len - 7);
-                        if (err == BOOT_OPTIONS_OK)
-                                o->nr_initrds++;
-                        return err;
-                }
+        w.len = 0;
+        for (size_t i = 0; s[i]; i++) {
+                if (w.len == sizeof(w.text) / sizeof(w.text[0]))
+                        return BOOT_OPTIONS_ERR_CMDLINE_TOO_LONG;
+                w.quote[w.len] = 0;
+                w.text[w.len++] = s[i];
         }
-
-        if (from_shell) {
-                for (size_t i = 0; i < len; i++) {
-                        if (w[i] == '"') {
-                                quote = 0;
-                                break;
-                        }
-                        if (is_blank(w[i]))
-                                quote = 1;
+        if (w.len == 0)
+                return BOOT_OPTIONS_OK;
+        if (take_loader_word(o, &w, &err))
+                return err;
+        for (size_t i = 0; i < w.len; i++) {
+                if (w.text[i] == '"') {
+                        quote = 0;
+                        break;
                 }
+                if (is_blank(w.text[i]))
+                        quote = 1;
         }
         if (o->cmdline_wanted > 0)
                 cmdline_put(o, ' ');
         if (quote)
                 cmdline_put(o, '"');
-        err = cmdline_put_utf16(o, w, len);
+        err = cmdline_put_utf16(o, w.text, w.len);
         if (err)
                 return err;
         if (quote)
@@ -156,46 +190,152 @@ static enum boot_options_error add_word(struct boot_options *o, const uint16_t *
 enum boot_options_error boot_options_add_argv(struct boot_options *o, const uint16_t *const *argv,
                                               size_t argc) {
         for (size_t i = 0; i < argc; i++) {
-                enum boot_options_error err = add_word(o, argv[i], u16_len(argv[i]), 1);
+                enum boot_options_error err = add_argv_word(o, argv[i]);
                 if (err)
                         return err;
         }
         return BOOT_OPTIONS_OK;
 }
 
-enum boot_options_error boot_options_add_load_options(struct boot_options *o, const void *data,
-                                                      size_t size) {
-        const unsigned char *bytes = data;
-        size_t n = size / 2, i = 0;
-        uint16_t word[BOOT_PATH_MAX + PVH_CMDLINE_MAX];
+/* UTF-16 text of LoadOptions: n units, up to the first NUL. */
+struct text {
+        const unsigned char *bytes;
+        size_t n;
+        int shell;      /* the EFI shell's syntax: split at ' ' only, '^' escapes */
+};
 
-        /* Unaligned-safe little-endian reads: LoadOptions has no alignment promise. */
-#define UNIT(k) ((uint16_t)(bytes[2 * (k)] | (bytes[2 * (k) + 1] << 8)))
-        for (;;) {
-                size_t len = 0;
-                int in_quote = 0;
+/* Unaligned-safe little-endian reads: LoadOptions has no alignment promise. */
+static uint16_t unit_at(const struct text *t, size_t k) {
+        return (uint16_t)(t->bytes[2 * k] | (t->bytes[2 * k + 1] << 8));
+}
 
-                while (i < n && UNIT(i) != 0 && is_blank(UNIT(i)))
-                        i++;
-                if (i >= n || UNIT(i) == 0)
-                        break;
-                while (i < n && UNIT(i) != 0 && (in_quote || !is_blank(UNIT(i)))) {
-                        uint16_t c = UNIT(i);
-                        i++;
-                        if (c == '"')
-                                in_quote = !in_quote;
-                        if (len == sizeof(word) / sizeof(word[0]))
-                                return BOOT_OPTIONS_ERR_CMDLINE_TOO_LONG;
-                        word[len++] = c;
+static void text_init(struct text *t, const void *data, size_t size, int shell) {
+        t->bytes = data;
+        t->shell = shell;
+        t->n = 0;
+        while (t->n < size / 2 && unit_at(t, t->n) != 0)
+                t->n++;
+}
+
+static int separates(const struct text *t, uint16_t c) {
+        return t->shell ? c == ' ' : is_blank(c);
+}
+
+/*
+ * The next word from *pos: *start is where it begins in the text, w what
+ * it says. Returns 1 for a word, 0 at the end of the text, -1 on error
+ * (*err set). The shell's '^' makes the next character literal and is
+ * itself dropped, as the shell does for its argv.
+ */
+static int next_word(const struct text *t, size_t *pos, size_t *start, struct word *w,
+                     enum boot_options_error *err) {
+        size_t i = *pos;
+        int in_quote = 0;
+
+        while (i < t->n && separates(t, unit_at(t, i)))
+                i++;
+        if (i >= t->n)
+                return 0;
+        *start = i;
+        w->len = 0;
+        while (i < t->n && (in_quote || !separates(t, unit_at(t, i)))) {
+                uint16_t c = unit_at(t, i++);
+                int grouping = 0;
+                if (t->shell && c == '^') {
+                        if (i >= t->n)
+                                break;
+                        c = unit_at(t, i++);
+                } else if (c == '"') {
+                        in_quote = !in_quote;
+                        grouping = 1;
                 }
-                if (in_quote)
-                        return BOOT_OPTIONS_ERR_UNTERMINATED_QUOTE;
-                enum boot_options_error err = add_word(o, word, len, 0);
+                if (w->len == sizeof(w->text) / sizeof(w->text[0])) {
+                        *err = BOOT_OPTIONS_ERR_CMDLINE_TOO_LONG;
+                        return -1;
+                }
+                w->quote[w->len] = (unsigned char)grouping;
+                w->text[w->len++] = c;
+        }
+        if (in_quote) {
+                *err = BOOT_OPTIONS_ERR_UNTERMINATED_QUOTE;
+                return -1;
+        }
+        *pos = i;
+        return 1;
+}
+
+/* Whether the word without its grouping quotes is the NUL-terminated s. */
+static int word_matches_arg(const struct word *w, const uint16_t *s) {
+        size_t k = 0;
+        for (size_t i = 0; i < w->len; i++) {
+                if (w->quote[i])
+                        continue;
+                if (s[k] != w->text[i])
+                        return 0;
+                k++;
+        }
+        return s[k] == 0;
+}
+
+/*
+ * The words of a text after the first skip ones: pvhboot's words are taken,
+ * the kernel's passed as written, each after the blanks that precede it in
+ * the text (none before the first). With argv, every word must be what the
+ * shell put in argv[], in order.
+ */
+static enum boot_options_error add_text(struct boot_options *o, const struct text *t, size_t skip,
+                                        const uint16_t *const *argv, size_t argc) {
+        struct word w;
+        enum boot_options_error err = BOOT_OPTIONS_OK;
+        size_t pos = 0, start, nr = 0;
+        int r;
+
+        while ((r = next_word(t, &pos, &start, &w, &err)) == 1) {
+                size_t gap = start;
+                if (nr++ < skip)
+                        continue;
+                if (argv && (nr - skip > argc || !word_matches_arg(&w, argv[nr - skip - 1])))
+                        return BOOT_OPTIONS_ERR_SHELL_MISMATCH;
+                if (take_loader_word(o, &w, &err)) {
+                        if (err)
+                                return err;
+                        continue;
+                }
+                if (w.len == 0)         /* a lone '^' from the shell */
+                        continue;
+                /* The blanks before this word, as written. */
+                while (gap > 0 && separates(t, unit_at(t, gap - 1)))
+                        gap--;
+                if (o->cmdline_wanted > 0)
+                        for (size_t k = gap; k < start; k++)
+                                cmdline_put(o, (char)unit_at(t, k));
+                err = cmdline_put_utf16(o, w.text, w.len);
                 if (err)
                         return err;
+                if (o->cmdline_wanted > PVH_CMDLINE_MAX)
+                        return BOOT_OPTIONS_ERR_CMDLINE_TOO_LONG;
         }
-#undef UNIT
+        if (r < 0)
+                return err;
+        if (argv && (nr < skip ? 0 : nr - skip) != argc)
+                return BOOT_OPTIONS_ERR_SHELL_MISMATCH;
         return BOOT_OPTIONS_OK;
+}
+
+enum boot_options_error boot_options_add_load_options(struct boot_options *o, const void *data,
+                                                      size_t size) {
+        struct text t;
+
+        text_init(&t, data, size, 0);
+        return add_text(o, &t, 0, NULL, 0);
+}
+
+enum boot_options_error boot_options_add_shell_line(struct boot_options *o, const void *data, size_t size,
+                                                    const uint16_t *const *argv, size_t argc) {
+        struct text t;
+
+        text_init(&t, data, size, 1);
+        return add_text(o, &t, 1, argv, argc);
 }
 
 bool load_options_are_text(const void *data, size_t size) {
@@ -231,6 +371,7 @@ const char *boot_options_strerror(enum boot_options_error err) {
         case BOOT_OPTIONS_ERR_DUPLICATE_KERNEL: return "kernel= given more than once; give one kernel";
         case BOOT_OPTIONS_ERR_BAD_UTF16: return "options contain an unpaired UTF-16 surrogate";
         case BOOT_OPTIONS_ERR_UNTERMINATED_QUOTE: return "options contain an unterminated double quote";
+        case BOOT_OPTIONS_ERR_SHELL_MISMATCH: return "the shell's command line text does not split into the arguments it passed";
         }
         return "unknown error";
 }

@@ -46,7 +46,9 @@ bool layout_range_is_ram(const void *map, size_t map_size, size_t desc_size, str
                 for (size_t i = 0; i < n; i++) {
                         const struct efi_memory_descriptor d = efi_map_descriptor(map, desc_size, i);
                         uint64_t start = d.physical_start, len;
-                        if (!efi_memory_type_is_ram(d.type) || d.number_of_pages == 0 ||
+                        /* Specific-purpose (EFI_MEMORY_SP) memory is not the
+                         * kernel's to be loaded into, whatever its type. */
+                        if (!efi_memory_descriptor_is_ram(&d) || d.number_of_pages == 0 ||
                             d.number_of_pages > (UINT64_MAX - start) >> PVH_PAGE_SHIFT)
                                 continue;
                         len = d.number_of_pages << PVH_PAGE_SHIFT;
@@ -62,7 +64,7 @@ bool layout_range_is_ram(const void *map, size_t map_size, size_t desc_size, str
         for (size_t i = 0; i < n; i++) {
                 const struct efi_memory_descriptor d = efi_map_descriptor(map, desc_size, i);
                 struct phys_range dr;
-                if (efi_memory_type_is_ram(d.type) || d.number_of_pages == 0)
+                if (efi_memory_descriptor_is_ram(&d) || d.number_of_pages == 0)
                         continue;
                 dr.start = d.physical_start;
                 dr.end = d.number_of_pages > (UINT64_MAX - dr.start) >> PVH_PAGE_SHIFT
@@ -84,7 +86,7 @@ size_t layout_free_pieces(const void *map, size_t map_size, size_t desc_size, st
         for (size_t i = 0; i < n; i++) {
                 const struct efi_memory_descriptor d = efi_map_descriptor(map, desc_size, i);
                 struct phys_range p;
-                if (d.type != EFI_MEM_CONVENTIONAL || d.number_of_pages == 0 ||
+                if (d.type != EFI_MEM_CONVENTIONAL || (d.attribute & EFI_MEMORY_SP) || d.number_of_pages == 0 ||
                     d.number_of_pages > (UINT64_MAX - d.physical_start) >> PVH_PAGE_SHIFT)
                         continue;
                 p.start = d.physical_start > r.start ? d.physical_start : r.start;

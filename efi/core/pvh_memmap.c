@@ -8,6 +8,13 @@
  * ACPIMemoryNVS must be preserved; the runtime, reserved, MMIO and PAL types
  * are not the OS's. E820 (and so PVH) types say the same things.
  *
+ * The types are those Linux's EFI stub gives the same descriptors
+ * (setup_e820() in drivers/firmware/efi/libstub/x86-stub.c), so that a
+ * kernel sees the same E820 map either way, with two deliberate
+ * differences: types the stub skips (unaccepted memory, which PVH cannot
+ * accept for the kernel, and types no UEFI version defines) are reserved
+ * here instead of holes a kernel might place MMIO in.
+ *
  * The conversion is a sweep over elementary intervals: O(n^2) in the number
  * of descriptors, with no scratch memory, which is what a loader that runs
  * after the final GetMemoryMap can afford (n is ~100 on real machines).
@@ -38,25 +45,119 @@ uint32_t pvh_memmap_type_from_efi(uint32_t efi_type) {
         }
 }
 
+uint32_t pvh_memmap_type_of(const struct efi_memory_descriptor *d, unsigned flags) {
+        uint32_t t = pvh_memmap_type_from_efi(d->type);
+
+        if (t == XEN_HVM_MEMMAP_TYPE_RAM && (d->attribute & EFI_MEMORY_SP) &&
+            !(flags & PVH_MEMMAP_NO_SOFT_RESERVE))
+                return XEN_HVM_MEMMAP_TYPE_SOFT_RESERVED;
+        return t;
+}
+
 bool efi_memory_type_is_ram(uint32_t efi_type) {
         return pvh_memmap_type_from_efi(efi_type) == XEN_HVM_MEMMAP_TYPE_RAM;
+}
+
+bool efi_memory_descriptor_is_ram(const struct efi_memory_descriptor *d) {
+        return efi_memory_type_is_ram(d->type) && !(d->attribute & EFI_MEMORY_SP);
+}
+
+static int is_space(char c) {
+        /* Linux's isspace() on its _ctype[]: also 0xA0 (Latin-1 NBSP). */
+        return c == ' ' || (c >= '\t' && c <= '\r') || (unsigned char)c == 0xA0;
+}
+
+static bool span_is(const char *s, size_t len, const char *want) {
+        size_t i = 0;
+        for (; i < len && want[i]; i++)
+                if (s[i] != want[i])
+                        return 0;
+        return i == len && want[i] == '\0';
+}
+
+/* parse_option_str(): option is one of the comma-separated items of val. */
+static bool list_has(const char *val, size_t len, const char *option) {
+        size_t i = 0;
+        while (i < len) {
+                size_t j = i;
+                while (j < len && val[j] != ',')
+                        j++;
+                /* Linux compares a prefix, then wants the item to end there. */
+                if (span_is(val + i, j - i, option))
+                        return 1;
+                i = j < len ? j + 1 : j;
+        }
+        return 0;
+}
+
+unsigned pvh_memmap_flags_for_cmdline(const char *s) {
+        unsigned flags = 0;
+        size_t i = 0;
+
+        while (is_space(s[i]))
+                i++;
+        while (s[i]) {
+                /* next_arg(): [p, p + n) the word, '=' at eq (0: none). */
+                size_t p = i, n, eq = 0, v, vlen;
+                int in_quote = 0, quoted = 0;
+
+                if (s[p] == '"') {
+                        p++;
+                        in_quote = quoted = 1;
+                }
+                for (n = 0; s[p + n]; n++) {
+                        if (is_space(s[p + n]) && !in_quote)
+                                break;
+                        if (eq == 0 && s[p + n] == '=')
+                                eq = n;
+                        if (s[p + n] == '"')
+                                in_quote = !in_quote;
+                }
+                i = p + n + (s[p + n] ? 1 : 0);
+                while (is_space(s[i]))
+                        i++;
+                if (!eq)
+                        continue;       /* no value: not efi=... */
+                v = eq + 1;
+                vlen = n - v;
+                if (s[p + v] == '"') {
+                        v++;
+                        vlen = n - v;
+                        if (vlen > 0 && s[p + n - 1] == '"')
+                                vlen--;
+                } else if (quoted && vlen > 0 && s[p + n - 1] == '"')
+                        vlen--;
+                if (span_is(s + p, eq, "efi")) {
+                        if (list_has(s + p + v, vlen, "nosoftreserve"))
+                                flags |= PVH_MEMMAP_NO_SOFT_RESERVE;
+                        else
+                                flags &= ~PVH_MEMMAP_NO_SOFT_RESERVE;
+                }
+        }
+        return flags;
 }
 
 /* Where descriptors overlap, the type that promises least wins. */
 static unsigned type_rank(uint32_t pvh_type) {
         switch (pvh_type) {
         case XEN_HVM_MEMMAP_TYPE_RAM: return 0;
-        case XEN_HVM_MEMMAP_TYPE_ACPI: return 1;
-        case XEN_HVM_MEMMAP_TYPE_PMEM: return 2;
-        case XEN_HVM_MEMMAP_TYPE_NVS: return 3;
-        case XEN_HVM_MEMMAP_TYPE_UNUSABLE: return 4;
-        default: return 5;
+        case XEN_HVM_MEMMAP_TYPE_SOFT_RESERVED: return 1;
+        case XEN_HVM_MEMMAP_TYPE_ACPI: return 2;
+        case XEN_HVM_MEMMAP_TYPE_PMEM: return 3;
+        case XEN_HVM_MEMMAP_TYPE_NVS: return 4;
+        case XEN_HVM_MEMMAP_TYPE_UNUSABLE: return 5;
+        default: return 6;
         }
 }
 
 enum pvh_memmap_error pvh_memmap_from_efi(const void *efi_map, size_t map_size, size_t desc_size,
                                           struct hvm_memmap_table_entry *out, size_t cap,
                                           size_t *count) {
+        return pvh_memmap_convert(efi_map, map_size, desc_size, 0, out, cap, count);
+}
+
+enum pvh_memmap_error pvh_memmap_convert(const void *efi_map, size_t map_size, size_t desc_size, unsigned flags,
+                                         struct hvm_memmap_table_entry *out, size_t cap, size_t *count) {
         size_t n, i, used = 0;
         uint64_t pos = 0;
         int have_pos = 0;
@@ -97,7 +198,7 @@ enum pvh_memmap_error pvh_memmap_from_efi(const void *efi_map, size_t map_size, 
                                 continue;
                         end = start + ((d.number_of_pages << PVH_PAGE_SHIFT) - 1);
                         if (start <= pos && pos <= end) {
-                                uint32_t t = pvh_memmap_type_from_efi(d.type);
+                                uint32_t t = pvh_memmap_type_of(&d, flags);
                                 if (!covered || type_rank(t) > type_rank(type))
                                         type = t;
                                 covered = 1;

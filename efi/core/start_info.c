@@ -51,7 +51,9 @@ enum pvh_memmap_error start_info_set_memmap(struct pvh_boot_block *b, const void
         size_t count = 0;
         enum pvh_memmap_error err;
 
-        err = pvh_memmap_from_efi(efi_map, map_size, desc_size, b->memmap, PVH_MEMMAP_MAX_ENTRIES, &count);
+        /* As the EFI stub: soft-reserved stays so unless efi=nosoftreserve. */
+        err = pvh_memmap_convert(efi_map, map_size, desc_size, pvh_memmap_flags_for_cmdline(b->cmdline), b->memmap,
+                                 PVH_MEMMAP_MAX_ENTRIES, &count);
         b->start_info.memmap_entries = err == PVH_MEMMAP_OK ? (uint32_t)count : 0;
         return err;
 }

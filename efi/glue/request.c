@@ -62,6 +62,13 @@ static void find_own_dir(struct boot_request *req) {
         }
 }
 
+/*
+ * The arguments. From the EFI shell, LoadOptions holds the command line as
+ * the shell ran it (argv[0] first) and the shell's parameters protocol the
+ * same words split, their quotes removed: the text is what keeps the
+ * kernel's words as written, and the argv must agree with it. From a
+ * Boot#### entry (or any other caller), LoadOptions is the text alone.
+ */
 static EFI_STATUS parse_arguments(struct boot_request *req) {
         EFI_GUID shell_params_guid = EFI_SHELL_PARAMETERS_PROTOCOL_GUID;
         EFI_SHELL_PARAMETERS_PROTOCOL *shell = NULL;
@@ -69,13 +76,20 @@ static EFI_STATUS parse_arguments(struct boot_request *req) {
         enum boot_options_error err = BOOT_OPTIONS_OK;
 
         boot_options_init(&req->args);
-        /* From the shell, LoadOptions is the whole command line with argv[0];
-         * the shell's own split is the one the user expects. */
         if (!EFI_ERROR(BS->OpenProtocol(req->image_handle, &shell_params_guid, (void **)&shell, req->image_handle,
                                         NULL, EFI_OPEN_PROTOCOL_GET_PROTOCOL)) &&
-            shell && shell->Argc > 0)
-                err = boot_options_add_argv(&req->args, (const uint16_t *const *)shell->Argv + 1, shell->Argc - 1);
-        else if (load_options_are_text(image->LoadOptions, image->LoadOptionsSize))
+            shell && shell->Argc > 0) {
+                const uint16_t *const *argv = (const uint16_t *const *)shell->Argv + 1;
+                err = image->LoadOptions ? boot_options_add_shell_line(&req->args, image->LoadOptions,
+                                                                       image->LoadOptionsSize, argv, shell->Argc - 1)
+                                         : BOOT_OPTIONS_ERR_SHELL_MISMATCH;
+                if (err == BOOT_OPTIONS_ERR_SHELL_MISMATCH) {
+                        log_warning(L"options: the shell's command line text does not match its arguments; "
+                                    L"using the arguments (kernel words joined by one blank, quotes re-added)");
+                        boot_options_init(&req->args);
+                        err = boot_options_add_argv(&req->args, argv, shell->Argc - 1);
+                }
+        } else if (load_options_are_text(image->LoadOptions, image->LoadOptionsSize))
                 err = boot_options_add_load_options(&req->args, image->LoadOptions, image->LoadOptionsSize);
 
         if (err == BOOT_OPTIONS_ERR_CMDLINE_TOO_LONG)

@@ -215,7 +215,22 @@ static void test_menu_keys(void) {
         CHECK_STR(config_strerror(CONFIG_ERR_BAD_TIMEOUT), "timeout takes seconds (0-86400) or menu-force");
 }
 
+/* Issue 12, item 3: options lines reach the kernel as written (quotes, runs
+ * of blanks, tabs), each line's value trimmed, lines joined by one blank. */
+static void test_options_as_written(void) {
+        CHECK_EQ(parse("linux k\n"
+                       "options  acpi_osi=\"!Windows 2012\"  \"x\"\t \n"
+                       "options\ta=\"b c\"d  \"initrd=y\" kernel=z\tq\n"),
+                 CONFIG_OK);
+        CHECK_STR(cfg.options.cmdline, "acpi_osi=\"!Windows 2012\"  \"x\" a=\"b c\"d  \"initrd=y\" kernel=z\tq");
+        CHECK_EQ(cfg.options.cmdline_len, strlen(cfg.options.cmdline));
+        /* Words that look like pvhboot's are the kernel's in options. */
+        CHECK_EQ(cfg.options.nr_initrds, 0);
+        CHECK_STR(tl_ascii(cfg.options.kernel), "k");
+}
+
 int main(void) {
+        RUN(test_options_as_written);
         RUN(test_menu_keys);
         RUN(test_full_entry);
         RUN(test_crlf_bom_kernel_alias);

@@ -20,6 +20,16 @@ static enum boot_options_error load_options(const char16_t *s, size_t bytes) {
 
 #define LOPT(s) load_options(s, sizeof(s) - 2) /* without the terminating NUL */
 
+/* The EFI shell's LoadOptions (NUL included, as the shell passes them) and
+ * its argv[1..]; words NULL: no argv check. */
+static enum boot_options_error shell_line(const char16_t *s, size_t bytes, const char16_t *const *words, size_t n) {
+        boot_options_init(&o);
+        return boot_options_add_shell_line(&o, s, bytes, (const uint16_t *const *)words, n);
+}
+
+#define SHELL(s, w) shell_line(s, sizeof(s), w, sizeof(w) / sizeof((w)[0]))
+#define SHELL_NOCHECK(s) shell_line(s, sizeof(s), NULL, 0)
+
 static void test_shell_argv(void) {
         const char16_t *w[] = { u"kernel=\\vmlinux", u"initrd=\\a.img", u"console=ttyS0",
                                 u"initrd=b.img", u"quiet", u"root=/dev/vda" };
@@ -136,7 +146,8 @@ static void test_load_options(void) {
         CHECK_STR(tl_ascii(o.kernel), "\\vmlinux");
         CHECK_EQ(o.nr_initrds, 1);
         CHECK_STR(tl_ascii(o.initrd[0]), "/boot/i.img");
-        CHECK_STR(o.cmdline, "console=ttyS0 foo=\"a  b\"");
+        /* Blanks between kernel words as written; none before or after. */
+        CHECK_STR(o.cmdline, "console=ttyS0  foo=\"a  b\"");
 
         CHECK_EQ(LOPT(u"kernel=\"\\my dir\\vmlinux\" quiet"), BOOT_OPTIONS_OK);
         CHECK_STR(tl_ascii(o.kernel), "\\my dir\\vmlinux");
@@ -163,6 +174,181 @@ static void test_argv_and_load_options_agree(void) {
         CHECK_EQ(argv(w, 5), BOOT_OPTIONS_OK);
         shell = o;
         CHECK_EQ(LOPT(u"kernel=\\EFI\\vmlinux initrd=i1 initrd=i2 console=ttyS0 ro"), BOOT_OPTIONS_OK);
+        CHECK(memcmp(&shell, &o, sizeof(o)) == 0);
+}
+
+
+/* Issue 12, item 3: the kernel's words reach it as written. */
+static void test_entry_words_as_written(void) {
+        CHECK_EQ(LOPT(u"kernel=\\vmlinux acpi_osi=\"!Windows 2012\" \"x\" a=\"b c\"d  two"), BOOT_OPTIONS_OK);
+        CHECK_STR(tl_ascii(o.kernel), "\\vmlinux");
+        CHECK_STR(o.cmdline, "acpi_osi=\"!Windows 2012\" \"x\" a=\"b c\"d  two");
+        CHECK_EQ(o.cmdline_len, strlen(o.cmdline));
+        /* Only the quote is kept, not re-placed around the word. */
+        CHECK_EQ(LOPT(u"\"dyndbg=file x.c +p\" say=\"hi there\""), BOOT_OPTIONS_OK);
+        CHECK_STR(o.cmdline, "\"dyndbg=file x.c +p\" say=\"hi there\"");
+        CHECK_EQ(LOPT(u"dyndbg=\"file x.c +p\""), BOOT_OPTIONS_OK);
+        CHECK_STR(o.cmdline, "dyndbg=\"file x.c +p\"");
+        CHECK_EQ(LOPT(u"\"\" x"), BOOT_OPTIONS_OK);
+        CHECK_STR(o.cmdline, "\"\" x");
+}
+
+static void test_entry_blanks(void) {
+        /* Tabs and runs of blanks between kernel words stay. */
+        CHECK_EQ(LOPT(u"a\tb \t c"), BOOT_OPTIONS_OK);
+        CHECK_STR(o.cmdline, "a\tb \t c");
+        /* Leading and trailing blanks (a CRLF too) are dropped. */
+        CHECK_EQ(LOPT(u" \t a b  \r\n"), BOOT_OPTIONS_OK);
+        CHECK_STR(o.cmdline, "a b");
+        /* pvhboot's words go with the blanks before them. */
+        CHECK_EQ(LOPT(u"a  initrd=x   b"), BOOT_OPTIONS_OK);
+        CHECK_STR(o.cmdline, "a   b");
+        CHECK_EQ(LOPT(u"a initrd=x"), BOOT_OPTIONS_OK);
+        CHECK_STR(o.cmdline, "a");
+        CHECK_EQ(LOPT(u"initrd=x  a"), BOOT_OPTIONS_OK);
+        CHECK_STR(o.cmdline, "a");
+        CHECK_EQ(LOPT(u"kernel=k pvhboot.timing  a pvhboot.external\tb -- c"), BOOT_OPTIONS_OK);
+        CHECK_STR(o.cmdline, "a\tb c");
+        CHECK_EQ(o.timing, 1);
+        CHECK_EQ(o.external, 1);
+        /* Only pvhboot's words: no command line at all. */
+        CHECK_EQ(LOPT(u"  kernel=k  initrd=i  --  "), BOOT_OPTIONS_OK);
+        CHECK_EQ(o.cmdline_len, 0);
+        CHECK_EQ(o.cmdline_wanted, 0);
+        CHECK_STR(o.cmdline, "");
+}
+
+static void test_entry_quoted_loader_words_are_kernel_words(void) {
+        CHECK_EQ(LOPT(u"\"kernel=x\" \"initrd=y\" \"--\" \"pvhboot.timing\" ker\"nel=\"z"), BOOT_OPTIONS_OK);
+        CHECK_EQ(o.kernel[0], 0);
+        CHECK_EQ(o.nr_initrds, 0);
+        CHECK_EQ(o.timing, 0);
+        CHECK_EQ(o.loader_words_ended, 0);
+        CHECK_STR(o.cmdline, "\"kernel=x\" \"initrd=y\" \"--\" \"pvhboot.timing\" ker\"nel=\"z");
+        /* After "--" every word is the kernel's, as written. */
+        CHECK_EQ(LOPT(u"kernel=k -- initrd=x  \"--\" --"), BOOT_OPTIONS_OK);
+        CHECK_STR(o.cmdline, "initrd=x  \"--\" --");
+        CHECK_EQ(o.nr_initrds, 0);
+        /* A quoted part of a path only groups. */
+        CHECK_EQ(LOPT(u"initrd=\"\\a b\\i.img\" x"), BOOT_OPTIONS_OK);
+        CHECK_STR(tl_ascii(o.initrd[0]), "\\a b\\i.img");
+        CHECK_STR(o.cmdline, "x");
+}
+
+static void test_entry_limit_counts_blanks(void) {
+        static char16_t text[2100];
+        /* "a" + 2045 blanks + "b": 2047 bytes as written. */
+        text[0] = 'a';
+        for (int i = 1; i <= 2045; i++)
+                text[i] = ' ';
+        text[2046] = 'b';
+        text[2047] = 0;
+        CHECK_EQ(load_options(text, 2047 * 2), BOOT_OPTIONS_OK);
+        CHECK_EQ(o.cmdline_len, 2047);
+        CHECK_EQ(o.cmdline[2046], 'b');
+        text[2046] = ' ';
+        text[2047] = 'b';
+        CHECK_EQ(load_options(text, 2048 * 2), BOOT_OPTIONS_ERR_CMDLINE_TOO_LONG);
+        CHECK_EQ(o.cmdline_wanted, 2048);
+        /* Blanks after the last word do not count. */
+        text[2047] = ' ';
+        text[2046] = 'b';
+        CHECK_EQ(load_options(text, 2048 * 2), BOOT_OPTIONS_OK);
+        CHECK_EQ(o.cmdline_len, 2047);
+}
+
+static void test_entry_utf8_as_written(void) {
+        CHECK_EQ(LOPT(u"name=\"caf\u00e9 \U0001F600\""), BOOT_OPTIONS_OK);
+        CHECK_STR(o.cmdline, "name=\"caf\xc3\xa9 \xf0\x9f\x98\x80\"");
+        CHECK_EQ(LOPT(u"x=\xDC00"), BOOT_OPTIONS_ERR_BAD_UTF16);
+}
+
+static void test_shell_line(void) {
+        static const char16_t line[] = u"\\EFI\\pvhboot\\pvhboot.efi kernel=\\vmlinux initrd=\\initrd.img "
+                                       u"acpi_osi=\"!Windows 2012\"  \"x\" a=\"b c\"d";
+        const char16_t *argv_ok[] = { u"kernel=\\vmlinux", u"initrd=\\initrd.img", u"acpi_osi=!Windows 2012",
+                                      u"x", u"a=b cd" };
+        CHECK_EQ(SHELL(line, argv_ok), BOOT_OPTIONS_OK);
+        CHECK_STR(tl_ascii(o.kernel), "\\vmlinux");
+        CHECK_EQ(o.nr_initrds, 1);
+        CHECK_STR(o.cmdline, "acpi_osi=\"!Windows 2012\"  \"x\" a=\"b c\"d");
+        CHECK_EQ(SHELL_NOCHECK(line), BOOT_OPTIONS_OK);
+        CHECK_STR(o.cmdline, "acpi_osi=\"!Windows 2012\"  \"x\" a=\"b c\"d");
+
+        /* argv[0] as typed, quoted with a blank, is skipped. */
+        static const char16_t quoted0[] = u"\"fs0:\\my dir\\p.efi\" kernel=k q";
+        const char16_t *argv_q[] = { u"kernel=k", u"q" };
+        CHECK_EQ(SHELL(quoted0, argv_q), BOOT_OPTIONS_OK);
+        CHECK_STR(tl_ascii(o.kernel), "k");
+        CHECK_STR(o.cmdline, "q");
+
+        /* Only argv[0]: nothing. */
+        static const char16_t only0[] = u"pvhboot";
+        CHECK_EQ(shell_line(only0, sizeof(only0), (const char16_t *const *)argv_q, 0), BOOT_OPTIONS_OK);
+        CHECK_EQ(o.cmdline_len, 0);
+        CHECK_EQ(o.kernel[0], 0);
+}
+
+/* The shell's syntax: '^' escapes (and goes), spaces alone separate. */
+static void test_shell_escapes_and_separators(void) {
+        static const char16_t esc[] = u"p.efi a=^\"b ^^c d^ e ^kernel=k";
+        const char16_t *argv_esc[] = { u"a=\"b", u"^c", u"d e", u"kernel=k" };
+        CHECK_EQ(SHELL(esc, argv_esc), BOOT_OPTIONS_OK);
+        CHECK_STR(o.cmdline, "a=\"b ^c d e");
+        CHECK_STR(tl_ascii(o.kernel), "k");
+
+        /* An escaped quote inside quotes does not end them. */
+        static const char16_t inq[] = u"p.efi x=\"a ^\" b\"";
+        const char16_t *argv_inq[] = { u"x=a \" b" };
+        CHECK_EQ(SHELL(inq, argv_inq), BOOT_OPTIONS_OK);
+        CHECK_STR(o.cmdline, "x=\"a \" b\"");
+
+        /* A tab is part of a word for the shell. */
+        static const char16_t tab[] = u"p.efi a\tb  c";
+        const char16_t *argv_tab[] = { u"a\tb", u"c" };
+        CHECK_EQ(SHELL(tab, argv_tab), BOOT_OPTIONS_OK);
+        CHECK_STR(o.cmdline, "a\tb  c");
+        const char16_t *argv_split[] = { u"a", u"b", u"c" };
+        CHECK_EQ(SHELL(tab, argv_split), BOOT_OPTIONS_ERR_SHELL_MISMATCH);
+
+        /* A lone '^' at the end is an empty argument: nothing for the kernel. */
+        static const char16_t caret[] = u"p.efi a ^";
+        const char16_t *argv_caret[] = { u"a", u"" };
+        CHECK_EQ(SHELL(caret, argv_caret), BOOT_OPTIONS_OK);
+        CHECK_STR(o.cmdline, "a");
+}
+
+static void test_shell_mismatch(void) {
+        static const char16_t line[] = u"p.efi kernel=k a \"b c\"";
+        const char16_t *fewer[] = { u"kernel=k", u"a" };
+        const char16_t *more[] = { u"kernel=k", u"a", u"b c", u"d" };
+        const char16_t *other[] = { u"kernel=k", u"a", u"b  c" };
+        const char16_t *quoted[] = { u"kernel=k", u"a", u"\"b c\"" };
+        const char16_t *same[] = { u"kernel=k", u"a", u"b c" };
+        CHECK_EQ(SHELL(line, fewer), BOOT_OPTIONS_ERR_SHELL_MISMATCH);
+        CHECK_EQ(SHELL(line, more), BOOT_OPTIONS_ERR_SHELL_MISMATCH);
+        CHECK_EQ(SHELL(line, other), BOOT_OPTIONS_ERR_SHELL_MISMATCH);
+        CHECK_EQ(SHELL(line, quoted), BOOT_OPTIONS_ERR_SHELL_MISMATCH);
+        CHECK_EQ(SHELL(line, same), BOOT_OPTIONS_OK);
+        CHECK_STR(o.cmdline, "a \"b c\"");
+        /* No text at all but arguments: the text is not the shell's. */
+        CHECK_EQ(shell_line(u"", 2, same, 3), BOOT_OPTIONS_ERR_SHELL_MISMATCH);
+        /* An odd size: the last byte is not a unit. */
+        static const char16_t two[] = u"p.efi ab";
+        const char16_t *ab[] = { u"ab" }, *a[] = { u"a" };
+        CHECK_EQ(shell_line(two, sizeof(two), ab, 1), BOOT_OPTIONS_OK);
+        CHECK_EQ(shell_line(two, 15, a, 1), BOOT_OPTIONS_OK);
+        CHECK_STR(o.cmdline, "a");
+}
+
+/* The same words from the shell's text and from a Boot#### entry. */
+static void test_shell_and_entry_agree(void) {
+        static const char16_t line[] = u"\\EFI\\pvhboot\\pvhboot.efi kernel=\\vmlinux initrd=i x=\"1 2\"  y";
+        const char16_t *argv_ok[] = { u"kernel=\\vmlinux", u"initrd=i", u"x=1 2", u"y" };
+        struct boot_options shell;
+        CHECK_EQ(SHELL(line, argv_ok), BOOT_OPTIONS_OK);
+        shell = o;
+        CHECK_EQ(LOPT(u"kernel=\\vmlinux initrd=i x=\"1 2\"  y"), BOOT_OPTIONS_OK);
         CHECK(memcmp(&shell, &o, sizeof(o)) == 0);
 }
 
@@ -267,6 +453,15 @@ int main(void) {
         RUN(test_utf8);
         RUN(test_load_options);
         RUN(test_argv_and_load_options_agree);
+        RUN(test_entry_words_as_written);
+        RUN(test_entry_blanks);
+        RUN(test_entry_quoted_loader_words_are_kernel_words);
+        RUN(test_entry_limit_counts_blanks);
+        RUN(test_entry_utf8_as_written);
+        RUN(test_shell_line);
+        RUN(test_shell_escapes_and_separators);
+        RUN(test_shell_mismatch);
+        RUN(test_shell_and_entry_agree);
         RUN(test_load_options_are_text);
         RUN(test_path_resolve);
         RUN(test_path_parent);

@@ -3,6 +3,7 @@
 
 #include "efi_memory_abi.h"
 #include "layout.h"
+#include "pvh_memmap.h"
 #include "testlib.h"
 
 #define MIB (1ull << 20)
@@ -45,6 +46,14 @@ static void test_range_is_ram(void) {
         add(EFI_MEM_RESERVED, 30 * MIB, MIB);
         CHECK(!is_ram(16 * MIB, 60 * MIB));
         CHECK(layout_range_is_ram(map, nmap * sizeof(map[0]), 8, (struct phys_range){ MIB, 2 * MIB }) == 0);
+        /* Specific-purpose memory (EFI_MEMORY_SP) is no place for the kernel. */
+        ovmf_like_map();
+        map[3].attribute = EFI_MEMORY_SP;
+        CHECK(!is_ram(21 * MIB, 22 * MIB));
+        CHECK(!is_ram(16 * MIB, 60 * MIB));
+        CHECK(is_ram(MIB, 21 * MIB));
+        map[3].attribute = 0;
+        CHECK(is_ram(21 * MIB, 22 * MIB));
 }
 
 static void test_free_pieces(void) {
@@ -65,6 +74,11 @@ static void test_free_pieces(void) {
         /* More pieces than room: the count still says how many. */
         CHECK_EQ(layout_free_pieces(map, nmap * sizeof(map[0]), sizeof(map[0]),
                                     (struct phys_range){ 0, 500 * MIB }, p, 1), 3);
+        /* Specific-purpose conventional memory is not free for staging. */
+        map[3].attribute = EFI_MEMORY_SP;
+        CHECK_EQ(layout_free_pieces(map, nmap * sizeof(map[0]), sizeof(map[0]),
+                                    (struct phys_range){ 0, 500 * MIB }, p, 4), 2);
+        map[3].attribute = 0;
 }
 
 static void test_kernel_page_ranges(void) {

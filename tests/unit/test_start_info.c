@@ -205,6 +205,30 @@ static void test_set_memmap_full(void) {
         CHECK_EQ(block.start_info.memmap_entries, 0);
 }
 
+/* Specific-purpose memory reaches the kernel soft-reserved, as after the
+ * EFI stub, unless the command line built into the block says
+ * efi=nosoftreserve. */
+static void test_set_memmap_soft_reserved(void) {
+        static const char nosoft[] = "console=ttyS0 efi=debug,nosoftreserve";
+        struct efi_memory_descriptor d;
+
+        CHECK_EQ(build_good(), 0);
+        efi_map_n = 0;
+        add(EFI_MEM_CONVENTIONAL, MIB, 8 * MIB);
+        add(EFI_MEM_CONVENTIONAL, 16 * MIB, 16 * MIB);
+        memcpy(&d, efi_map + STRIDE, sizeof(d));
+        d.attribute = EFI_MEMORY_SP;
+        memcpy(efi_map + STRIDE, &d, sizeof(d));
+        CHECK_EQ(start_info_set_memmap(&block, efi_map, efi_map_n * STRIDE, STRIDE), PVH_MEMMAP_OK);
+        CHECK_EQ(block.start_info.memmap_entries, 2);
+        CHECK_EQ(block.memmap[1].addr, 16 * MIB);
+        CHECK_EQ(block.memmap[1].type, XEN_HVM_MEMMAP_TYPE_SOFT_RESERVED);
+        CHECK_EQ(start_info_build(&block, B_PADDR, nosoft, strlen(nosoft), RSDP, INITRD_PADDR, INITRD_SIZE), 0);
+        CHECK_EQ(start_info_set_memmap(&block, efi_map, efi_map_n * STRIDE, STRIDE), PVH_MEMMAP_OK);
+        CHECK_EQ(block.start_info.memmap_entries, 2);
+        CHECK_EQ(block.memmap[1].type, XEN_HVM_MEMMAP_TYPE_RAM);
+}
+
 static void test_set_memmap_errors(void) {
         CHECK_EQ(build_good(), 0);
         ovmf_like_map();
@@ -220,6 +244,7 @@ static void test_set_memmap_errors(void) {
 }
 
 int main(void) {
+        RUN(test_set_memmap_soft_reserved);
         RUN(test_layout);
         RUN(test_every_field);
         RUN(test_no_initrd);
