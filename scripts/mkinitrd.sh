@@ -109,8 +109,9 @@ for i in $(seq 0 23); do
     f=/sys/class/tpm/tpm0/pcr-sha256/$i
     [ -r "$f" ] && say "pcr-sha256-$i=$(tr A-F a-f < "$f")"
 done
-# The firmware's event log reaches Linux through EFI only; lockdown follows
-# Secure Boot only when Linux sees EFI (or lockdown= on the command line).
+# The firmware's event log reaches Linux through EFI, or through the ACPI
+# TPM2 table's log area (pvhboot's copy); lockdown follows Secure Boot only
+# when Linux sees EFI (or lockdown= on the command line).
 mount -t securityfs securityfs /sys/kernel/security 2>/dev/null
 if [ -e /sys/kernel/security/tpm0/binary_bios_measurements ]; then
     say tpm-event-log=yes
