@@ -36,6 +36,37 @@ static void last_words(const struct boot_request *req, const struct boot_state *
         log_info(L"starting kernel at 0x%x", st->kernel.pvh_entry);
 }
 
+/* Under QEMU's TCG, the firmware's code pages still carry translated code
+ * when the kernel gets them as free RAM: every store to such a page then
+ * takes QEMU's slow self-modifying-code path until the last translation in
+ * it is gone. PVH has no "free later" memory type, so the kernel's first
+ * allocations (memblock and the buddy allocator both start at the top of
+ * RAM, where OVMF loads its drivers) land right there, while an EFI-stub
+ * kernel keeps boot-services memory reserved until late in its boot. About
+ * 4 MB of EfiBootServicesCode cost such a kernel 0.1-0.4 s before /init.
+ * One fw_cfg DMA per range zeroes them at host speed and drops their
+ * translations with it. Free memory by now (UEFI 2.10, 7.4), and none of
+ * pvhboot's: its own pages are EfiLoaderCode/EfiLoaderData. */
+static void zero_firmware_code(const struct boot_state *st) {
+        const UINT8 *p = st->memmap.buffer;
+
+        for (UINTN off = 0; off + st->memmap.desc_size <= st->memmap.size; off += st->memmap.desc_size) {
+                const EFI_MEMORY_DESCRIPTOR *d = (const EFI_MEMORY_DESCRIPTOR *)(p + off);
+                UINT64 start = d->PhysicalStart, left = d->NumberOfPages * EFI_PAGE_SIZE;
+
+                if (d->Type != EfiBootServicesCode)
+                        continue;
+                while (left) {
+                        UINT32 n = left > 0x40000000u ? 0x40000000u : (UINT32)left;
+
+                        if (EFI_ERROR(fw_cfg_dma_zero(start, n)))
+                                return;         /* only speed is lost */
+                        start += n;
+                        left -= n;
+                }
+        }
+}
+
 /* UEFI 2.10, 7.4 ExitBootServices(): "If MapKey value is incorrect,
  * ExitBootServices() returns EFI_INVALID_PARAMETER and GetMemoryMap() with
  * ExitBootServices() must be called again." and "A UEFI OS loader should
@@ -46,6 +77,7 @@ static void last_words(const struct boot_request *req, const struct boot_state *
  * print theirs too, and firmware that returned an error has not gone.) */
 EFI_STATUS exit_boot_services(struct boot_request *req, struct boot_state *st) {
         EFI_STATUS status = EFI_SUCCESS;
+        bool zero_code = fw_cfg_under_tcg() && fw_cfg_has_dma();
 
         last_words(req, st);
         request_close_volumes(req);
@@ -59,6 +91,10 @@ EFI_STATUS exit_boot_services(struct boot_request *req, struct boot_state *st) {
                 if (!EFI_ERROR(status)) {
                         tpm_log_after_exit(st);         /* the firmware's PCR 5 events; cannot fail */
                         timing_mark("ebs-done", 0);
+                        if (zero_code) {
+                                zero_firmware_code(st);
+                                timing_mark("code-zeroed", 0);
+                        }
                         timing_print_serial();
                         return EFI_SUCCESS;
                 }

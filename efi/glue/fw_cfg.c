@@ -2,7 +2,8 @@
 /*
  * QEMU's fw_cfg device through its x86 I/O ports and DMA interface. Only
  * called when OVMF's QEMU kernel loader file system exists, which OVMF
- * publishes from fw_cfg: the device is there, so poking its ports is safe.
+ * publishes from fw_cfg, or under QEMU's TCG (fw_cfg_under_tcg()): the
+ * device is there, so poking its ports is safe.
  */
 #include "glue.h"
 
@@ -71,6 +72,27 @@ EFI_STATUS fw_cfg_read(UINT16 select, UINT64 offset, void *buf, UINT64 len) {
                 status = dma(control | FW_CFG_DMA_CTL_READ, buf, (UINT32)len);
         BS->RestoreTPL(old);
         return status;
+}
+
+/* CPUID leaf 0x40000000 of QEMU's TCG (KVM says "KVMKVMKVM", real CPUs
+ * have no hypervisor leaf): under TCG the fw_cfg device is QEMU's. */
+bool fw_cfg_under_tcg(void) {
+        UINT32 eax = 1, ebx, ecx, edx, sig[3];
+
+        __asm__ volatile("cpuid" : "+a"(eax), "=b"(ebx), "=c"(ecx), "=d"(edx));
+        if (!(ecx & (1u << 31)))                /* CPUID.1:ECX.hypervisor */
+                return false;
+        eax = 0x40000000;
+        __asm__ volatile("cpuid" : "+a"(eax), "=b"(sig[0]), "=c"(sig[1]), "=d"(sig[2]));
+        return CompareMem(sig, "TCGTCGTCGTCG", 12) == 0;
+}
+
+/* No boot services: also after ExitBootServices. A DMA read with an item
+ * key past the last one selects nothing, and QEMU answers such a read
+ * (like one past an item's end) by filling the destination with zeros
+ * (hw/nvram/fw_cfg.c, fw_cfg_dma_transfer: dma_memory_set). */
+EFI_STATUS fw_cfg_dma_zero(UINT64 address, UINT32 len) {
+        return dma((UINT32)0xffff << 16 | FW_CFG_DMA_CTL_SELECT | FW_CFG_DMA_CTL_READ, (void *)(UINTN)address, len);
 }
 
 EFI_STATUS fw_cfg_find_file(const char *name, UINT16 *select, UINT32 *size) {

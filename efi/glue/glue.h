@@ -98,6 +98,12 @@ bool fw_cfg_has_dma(void);
 /* A file of its directory: EFI_NOT_FOUND, EFI_UNSUPPORTED (no DMA). */
 EFI_STATUS fw_cfg_find_file(const char *name, UINT16 *select, UINT32 *size);
 EFI_STATUS fw_cfg_read(UINT16 select, UINT64 offset, void *buf, UINT64 len);
+/* True under QEMU's TCG (its CPUID hypervisor signature); then the fw_cfg
+ * ports are QEMU's. */
+bool fw_cfg_under_tcg(void);
+/* Zero guest memory by DMA (host speed; under TCG it also discards the
+ * translated code of those pages at once). Needs no boot services. */
+EFI_STATUS fw_cfg_dma_zero(UINT64 address, UINT32 len);
 
 /* volumes.c: the root of the volume that spec names (LABEL=, GUID=), or,
  * for VOLUME_ANY, of the first volume other than skip that has path. *where
