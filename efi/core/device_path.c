@@ -10,6 +10,8 @@
  */
 #include "device_path.h"
 
+#include "byteorder.h"
+
 #define NODE_HEADER_SIZE sizeof(struct efi_device_path_header)
 
 struct node {
@@ -25,10 +27,6 @@ enum step {
         STEP_MALFORMED,
 };
 
-static uint16_t read_le16(const uint8_t *p) {
-        return (uint16_t)(p[0] | p[1] << 8);
-}
-
 /* The node at *offset, and *offset moved past it. The header is read only
  * once 4 bytes are known to be within max_bytes, the rest of the node only
  * once its Length is. */
@@ -40,7 +38,7 @@ static enum step next_node(const void *dp, size_t max_bytes, size_t *offset, str
         node->bytes = (const uint8_t *)dp + off;
         node->type = node->bytes[offsetof(struct efi_device_path_header, type)];
         node->sub_type = node->bytes[offsetof(struct efi_device_path_header, sub_type)];
-        node->length = read_le16(node->bytes + offsetof(struct efi_device_path_header, length));
+        node->length = le16(node->bytes + offsetof(struct efi_device_path_header, length));
         /* "Length is 4 + n bytes": anything shorter would not even cover the
          * header, and a zero length would never advance. */
         if (node->length < NODE_HEADER_SIZE || node->length > max_bytes - off)
@@ -64,7 +62,7 @@ static bool bytes_equal(const uint8_t *a, const uint8_t *b, size_t n) {
 
 /* Path Name unit i of a File Path node (UTF-16LE, unaligned). */
 static uint16_t name_unit(const struct node *node, size_t i) {
-        return read_le16(node->bytes + EFI_DP_FILEPATH_NAME_OFFSET + 2 * i);
+        return le16(node->bytes + EFI_DP_FILEPATH_NAME_OFFSET + 2 * i);
 }
 
 static int push_unit(uint16_t *out, size_t cap, size_t *len, uint16_t c) {

@@ -9,16 +9,10 @@
 #include "hex.h"
 #include "pe_image.h"
 
+#include "byteorder.h"
+
 static int range_in(uint64_t off, uint64_t n, uint64_t len) {
         return !(off > len || n > len - off);
-}
-
-static uint32_t le32(const uint8_t *p) {
-        return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static uint16_t le16(const uint8_t *p) {
-        return (uint16_t)(p[0] | p[1] << 8);
 }
 
 int pe_find_section(const void *image, size_t image_size, const char *name, size_t *offset, size_t *size) {

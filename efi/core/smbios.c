@@ -5,20 +5,9 @@
  * (see smbios.h).
  */
 #include "smbios.h"
+#include "byteorder.h"
 
 #include "pvh_memmap.h"
-
-static uint16_t le16(const uint8_t *p) {
-        return (uint16_t)(p[0] | p[1] << 8);
-}
-
-static uint32_t le32(const uint8_t *p) {
-        return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static uint64_t le64(const uint8_t *p) {
-        return (uint64_t)le32(p) | (uint64_t)le32(p + 4) << 32;
-}
 
 static bool same(const uint8_t *a, const char *b, size_t n) {
         for (size_t i = 0; i < n; i++)

@@ -6,25 +6,9 @@
  * in the form `n > avail - off` so that nothing can wrap.
  */
 #include "tcg_log.h"
+#include "byteorder.h"
 
 #include "sha256.h"
-
-static uint16_t le16(const uint8_t *p) {
-        return (uint16_t)(p[0] | p[1] << 8);
-}
-
-static uint32_t le32(const uint8_t *p) {
-        return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static uint64_t le64(const uint8_t *p) {
-        return (uint64_t)le32(p) | (uint64_t)le32(p + 4) << 32;
-}
-
-static void put_le(uint8_t *p, uint64_t v, unsigned n) {
-        for (unsigned i = 0; i < n; i++, v >>= 8)
-                p[i] = (uint8_t)v;
-}
 
 static bool bytes_equal(const uint8_t *a, const char *b, size_t n) {
         for (size_t i = 0; i < n; i++)
