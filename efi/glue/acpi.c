@@ -1,18 +1,22 @@
 /* SPDX-License-Identifier: MIT */
 #include "glue.h"
 
+bool config_table_find(const EFI_GUID *guid, void **table) {
+        for (UINTN i = 0; i < ST->NumberOfTableEntries; i++)
+                if (!CompareGuid(&ST->ConfigurationTable[i].VendorGuid, (EFI_GUID *)guid)) {
+                        *table = ST->ConfigurationTable[i].VendorTable;
+                        return true;
+                }
+        return false;
+}
+
 /* UEFI 2.10, 4.6 "EFI Configuration Table": ACPI 2.0+ tables are published
  * under EFI_ACPI_20_TABLE_GUID, ACPI 1.0 under ACPI_TABLE_GUID. Prefer 2.0. */
 UINT64 acpi_find_rsdp(void) {
-        EFI_GUID acpi20 = ACPI_20_TABLE_GUID, acpi10 = ACPI_TABLE_GUID;
-        UINT64 v1 = 0;
+        static const EFI_GUID acpi20 = ACPI_20_TABLE_GUID, acpi10 = ACPI_TABLE_GUID;
+        void *t;
 
-        for (UINTN i = 0; i < ST->NumberOfTableEntries; i++) {
-                EFI_CONFIGURATION_TABLE *t = &ST->ConfigurationTable[i];
-                if (!CompareGuid(&t->VendorGuid, &acpi20))
-                        return (UINT64)(UINTN)t->VendorTable;
-                if (!CompareGuid(&t->VendorGuid, &acpi10))
-                        v1 = (UINT64)(UINTN)t->VendorTable;
-        }
-        return v1;
+        if (config_table_find(&acpi20, &t) || config_table_find(&acpi10, &t))
+                return (UINT64)(UINTN)t;
+        return 0;
 }

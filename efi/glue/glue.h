@@ -136,5 +136,8 @@ EFI_STATUS tpm_measure_error_separator(void);
 
 /* acpi.c: the RSDP from the configuration table (ACPI 2.0, else 1.0), or 0. */
 UINT64 acpi_find_rsdp(void);
+/* The first EFI configuration table entry under guid (its VendorTable in
+ * *table, which may be NULL); false when there is none. */
+bool config_table_find(const EFI_GUID *guid, void **table);
 
 #endif

@@ -31,32 +31,31 @@
 
 /* The entry point the configuration table gives under guid, validated. */
 static bool firmware_ep(EFI_GUID *guid, bool is64, struct smbios_ep *ep, enum smbios_error *err) {
-        for (UINTN i = 0; i < ST->NumberOfTableEntries; i++) {
-                EFI_CONFIGURATION_TABLE *t = &ST->ConfigurationTable[i];
-                const UINT8 *p = t->VendorTable;
-                UINT8 bytes[SMBIOS_EP_MAX] = { 0 };
-                UINTN n;
+        UINT8 bytes[SMBIOS_EP_MAX] = { 0 };
+        const UINT8 *p;
+        void *table;
+        UINTN n;
 
-                if (CompareGuid(&t->VendorGuid, guid) != 0)
-                        continue;
-                if (!p) {
-                        *err = SMBIOS_ERR_TABLE_ADDRESS;
-                        return false;
-                }
-                /* The header first; then no more than its length says. */
-                n = is64 ? SMBIOS3_OFF_LENGTH + 1 : SMBIOS2_OFF_LENGTH + 1;
-                CopyMem(bytes, p, n);
-                n = bytes[n - 1];
-                if (!is64 && n < SMBIOS2_EP_LENGTH)
-                        n = SMBIOS2_EP_LENGTH;
-                if (n > SMBIOS_EP_MAX)
-                        n = SMBIOS_EP_MAX;
-                CopyMem(bytes, p, n);
-                *err = is64 ? smbios3_parse(bytes, n, ep) : smbios2_parse(bytes, n, ep);
-                return *err == SMBIOS_OK;
+        if (!config_table_find(guid, &table)) {
+                *err = SMBIOS_OK;       /* none: not an error */
+                return false;
         }
-        *err = SMBIOS_OK;       /* none: not an error */
-        return false;
+        p = table;
+        if (!p) {
+                *err = SMBIOS_ERR_TABLE_ADDRESS;
+                return false;
+        }
+        /* The header first; then no more than its length says. */
+        n = is64 ? SMBIOS3_OFF_LENGTH + 1 : SMBIOS2_OFF_LENGTH + 1;
+        CopyMem(bytes, p, n);
+        n = bytes[n - 1];
+        if (!is64 && n < SMBIOS2_EP_LENGTH)
+                n = SMBIOS2_EP_LENGTH;
+        if (n > SMBIOS_EP_MAX)
+                n = SMBIOS_EP_MAX;
+        CopyMem(bytes, p, n);
+        *err = is64 ? smbios3_parse(bytes, n, ep) : smbios2_parse(bytes, n, ep);
+        return *err == SMBIOS_OK;
 }
 
 /* The root bridge that reaches bus 0 of segment 0, and 00:00.0's PCI ID. */

@@ -31,6 +31,7 @@
  */
 #include "boot.h"
 
+#include "byteorder.h"
 #include "tcg2_abi.h"
 
 /* Room after the copied log for the events the firmware logs after the
@@ -38,18 +39,6 @@
 #define TPM_LOG_ROOM (16u * 1024)
 /* LAML is 32 bits; a log is tens of KiB (edk2: 64 KiB at most by default). */
 #define TPM_LOG_MAX (16u * 1024 * 1024)
-
-static UINT32 get32(const void *p) {
-        UINT32 v;
-        CopyMem(&v, (void *)p, sizeof(v));
-        return v;
-}
-
-static UINT64 get64(const void *p) {
-        UINT64 v;
-        CopyMem(&v, (void *)p, sizeof(v));
-        return v;
-}
 
 /* Bytes readable from address to the end of the memory map region that
  * holds it (the firmware allocates a log area in one piece), at most max;
@@ -84,7 +73,7 @@ static UINT8 *acpi_table(UINT64 address, const char *signature, UINT32 max_len, 
 
         if (avail < TCG_ACPI_HEADER || (signature && CompareMem(h, (void *)signature, 4)))
                 return NULL;
-        *len = get32(h + 4);
+        *len = le32(h + 4);
         if (*len < TCG_ACPI_HEADER || *len > avail || tcg_acpi_sum(h, *len) != 0)
                 return NULL;
         return h;
@@ -99,31 +88,24 @@ static UINT8 *find_tpm2(UINT32 *len) {
 
         if (!rsdp || CompareMem(rsdp, "RSD PTR ", 8) || tcg_acpi_sum(rsdp, 20) != 0)
                 return NULL;
-        if (rsdp[15] >= 2 && get32(rsdp + 20) >= 36 && get32(rsdp + 20) <= 4096 &&
-            tcg_acpi_sum(rsdp, get32(rsdp + 20)) == 0 && get64(rsdp + 24)) {
-                sdt_address = get64(rsdp + 24);
+        if (rsdp[15] >= 2 && le32(rsdp + 20) >= 36 && le32(rsdp + 20) <= 4096 &&
+            tcg_acpi_sum(rsdp, le32(rsdp + 20)) == 0 && le64(rsdp + 24)) {
+                sdt_address = le64(rsdp + 24);
                 entry_size = 8;
                 sdt = acpi_table(sdt_address, "XSDT", 1u << 20, &sdt_len);
         } else {
-                sdt_address = get32(rsdp + 16);
+                sdt_address = le32(rsdp + 16);
                 entry_size = 4;
                 sdt = acpi_table(sdt_address, "RSDT", 1u << 20, &sdt_len);
         }
         if (!sdt)
                 return NULL;
         for (UINT32 off = TCG_ACPI_HEADER; off + entry_size <= sdt_len; off += entry_size) {
-                UINT64 address = entry_size == 8 ? get64(sdt + off) : get32(sdt + off);
+                UINT64 address = entry_size == 8 ? le64(sdt + off) : le32(sdt + off);
                 UINT8 *t = acpi_table(address, NULL, 1u << 20, len);
                 if (t && !CompareMem(t, TCG_TPM2_SIGNATURE, 4))
                         return t;
         }
-        return NULL;
-}
-
-static void *config_table(EFI_GUID *guid) {
-        for (UINTN i = 0; i < ST->NumberOfTableEntries; i++)
-                if (!CompareGuid(&ST->ConfigurationTable[i].VendorGuid, guid))
-                        return ST->ConfigurationTable[i].VendorTable;
         return NULL;
 }
 
@@ -135,6 +117,7 @@ static bool copy_log(struct tcg2_protocol *t, struct tpm_log_copy *c) {
         UINT64 avail, cap;
         UINT32 tpm2_len = 0;
         UINT8 *tpm2;
+        void *final_table = NULL;
         EFI_STATUS status;
 
         status = t->get_event_log(t, EFI_TCG2_EVENT_LOG_FORMAT_TCG_2, &location, &last, &truncated);
@@ -165,7 +148,8 @@ static bool copy_log(struct tcg2_protocol *t, struct tpm_log_copy *c) {
                 log_warning(L"TPM event log at 0x%lx: %a; the kernel gets no event log", location, tcg_log_strerror(err));
                 return false;
         }
-        c->final_table = config_table(&final_guid);
+        config_table_find(&final_guid, &final_table);
+        c->final_table = final_table;
         c->final_avail = c->final_table ? region_avail((UINTN)c->final_table, TPM_LOG_MAX) : 0;
         err = c->final_table ? tcg_final_mark(&c->log, c->final_table, c->final_avail, &c->mark)
                              : TCG_LOG_ERR_FINAL_TABLE;
