@@ -107,16 +107,22 @@ static EFI_STATUS entry_cmdline(const struct boot_request *req, unsigned i, char
         return EFI_SUCCESS;
 }
 
-static void read_key(struct menu_key *key) {
+/* Wait for a key or, with a countdown, for the next second. Returns
+ * false when the countdown ran out. */
+static bool wait_key(EFI_EVENT timer, bool counting, struct menu_key *key) {
+        EFI_EVENT events[2] = { ST->ConIn->WaitForKey, timer };
         EFI_INPUT_KEY k;
         UINTN index;
 
         for (;;) {
                 if (!EFI_ERROR(ST->ConIn->ReadKeyStroke(ST->ConIn, &k))) {
                         *key = (struct menu_key){ k.ScanCode, k.UnicodeChar };
-                        return;
+                        return true;
                 }
-                BS->WaitForEvent(1, &ST->ConIn->WaitForKey, &index);
+                if (EFI_ERROR(BS->WaitForEvent(counting ? 2 : 1, events, &index)))
+                        return false;
+                if (counting && index == 1)
+                        return false;
         }
 }
 
@@ -149,26 +155,8 @@ static bool edit_cmdline(struct boot_request *req, struct screen *scr, unsigned 
                         put_field(e.buf, first, n, width - 1);
                         ST->ConOut->SetCursorPosition(ST->ConOut, e.cursor - first, scr->status_row + 1);
                 }
-                read_key(&key);
-        }
-}
-
-/* Wait for a key or, with a countdown, for the next second. Returns
- * false when the countdown ran out. */
-static bool wait_key(EFI_EVENT timer, bool counting, struct menu_key *key) {
-        EFI_EVENT events[2] = { ST->ConIn->WaitForKey, timer };
-        EFI_INPUT_KEY k;
-        UINTN index;
-
-        for (;;) {
-                if (!EFI_ERROR(ST->ConIn->ReadKeyStroke(ST->ConIn, &k))) {
-                        *key = (struct menu_key){ k.ScanCode, k.UnicodeChar };
-                        return true;
-                }
-                if (EFI_ERROR(BS->WaitForEvent(counting ? 2 : 1, events, &index)))
-                        return false;
-                if (counting && index == 1)
-                        return false;
+                while (!wait_key(NULL, false, &key))
+                        ;       /* no countdown: only a key ends the wait */
         }
 }
 
