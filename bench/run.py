@@ -27,7 +27,8 @@ anchor: the same vmlinux PT_LOAD bytes read with the same EFI calls.
 
 Usage: bench/run.py [--runs N] [--only KEY,KEY] [--out DIR]
 Env: BENCH_RUNS (default 5), ACCEL (tcg|kvm), BENCH_TIMEOUT (s per boot,
-default 120), QEMU, OVMF_CODE, OVMF_VARS.
+default 120), BENCH_PARITY_WORDS (the parity pair's extra kernel words),
+QEMU, OVMF_CODE, OVMF_VARS.
 """
 import argparse
 import csv
@@ -58,6 +59,42 @@ PYTHON = "/usr/bin/python3"
 MEM = "512M"
 SMP = 2
 CMDLINE = "console=ttyS0 panic=-1"
+
+
+def host_tsc_khz():
+    """The host's TSC rate in kHz (the host kernel's "tsc: Detected" line, else
+    /proc/cpuinfo), or None.  Under TCG the guest's TSC is the host's."""
+    m = re.search(r"tsc: Detected ([0-9]+)\.([0-9]{3}) MHz", out_of(["dmesg"]))
+    if m:
+        return int(m.group(1)) * 1000 + int(m.group(2))
+    try:
+        with open("/proc/cpuinfo") as f:
+            m = re.search(r"^cpu MHz\s*:\s*([0-9.]+)", f.read(), re.M)
+        return int(float(m.group(1)) * 1000) if m else None
+    except OSError:
+        return None
+
+
+def parity_words(accel):
+    """Kernel words for the kernel start -> init pair (issue 12 item 5): the
+    same for pvhboot and the EFI stub, chosen to take out two emulation
+    artifacts that have nothing to do with the loader.  `quiet`: under TCG
+    every console byte is a trapped port write, and the ~40 KB of boot
+    messages make kernel start -> init noisy.  `tsc_early_khz=`: the kernel's
+    fast PIT calibration of the TSC fails at random under TCG; when it does,
+    the kernel's clock starts after its memory setup instead of before, so
+    runs with and without the fallback measure different spans.  With a given
+    rate the early TSC always works and the clock always starts at the same
+    point (arch/x86/kernel/tsc.c, determine_cpu_tsc_frequencies()).
+    BENCH_PARITY_WORDS replaces the words (to look into the pair, say
+    "initcall_debug tsc_early_khz=N")."""
+    if os.environ.get("BENCH_PARITY_WORDS"):
+        return os.environ["BENCH_PARITY_WORDS"]
+    words = "quiet"
+    khz = host_tsc_khz() if accel == "tcg" else None
+    if khz:
+        words += " tsc_early_khz=%d" % khz
+    return words
 SYSTEMD_BOOT = "/usr/lib/systemd/boot/efi/systemd-bootx64.efi"
 QBOOT = "/usr/share/qemu/qboot.rom"
 PVHBOOT_LOADER = "\\EFI\\pvhboot\\pvhboot.efi"
@@ -219,20 +256,20 @@ def build_scenarios(art, only):
             log(str(e))
         scen.append(s)
 
-    def pvhboot_entry():
+    def pvhboot_entry(key="pvhboot-entry", label="pvhboot, Boot0000 (ovmf-vars)", words=""):
         mkvars = mkvars_ready()
         if not mkvars:
             raise Skip("ovmf-vars/mkvars.py is not committed yet (the removable-media scenario "
                        "stands in for it)")
-        d = os.path.join(WORK, "pvhboot-entry")
+        d = os.path.join(WORK, key)
         os.makedirs(d, exist_ok=True)
         esp = mkesp(os.path.join(d, "esp.img"), [(pv, "/EFI/pvhboot/pvhboot.efi")] + common)
         guid, start, size = gpt_first_partition(esp)
         vars_out = os.path.join(d, "OVMF_VARS_4M-pvhboot.fd")
         sh([PYTHON, mkvars, "--in", Q.OVMF_VARS, "--out", vars_out, "--part-guid", guid,
             "--part-start", start, "--part-size", size, "--loader", PVHBOOT_LOADER,
-            "--options", "kernel=\\vmlinux initrd=\\initrd.img " + pvh_words, "-q"])
-        return Scenario("pvhboot-entry", "pvhboot, Boot0000 (ovmf-vars)", "ovmf", esp, vars_out,
+            "--options", "kernel=\\vmlinux initrd=\\initrd.img " + pvh_words + words, "-q"])
+        return Scenario(key, label, "ovmf", esp, vars_out,
                         notes="Boot0000 from ovmf-vars/mkvars.py: %s with load options" % PVHBOOT_LOADER)
 
     def pvhboot_removable():
@@ -326,9 +363,9 @@ def build_scenarios(art, only):
                 (art["vmlinuz"], "/vmlinuz"), (art["vmlinux"], "/vmlinux"), (art["initrd"], "/initrd.img")]))
         return data_disk[0]
 
-    def ovmf_kernel():
-        return Scenario("ovmf-kernel", "OVMF -kernel bzImage (EFI stub)", "ovmf", data(), Q.OVMF_VARS,
-                        extra=["-kernel", art["vmlinuz"], "-initrd", art["initrd"], "-append", CMDLINE],
+    def ovmf_kernel(key="ovmf-kernel", label="OVMF -kernel bzImage (EFI stub)", words=""):
+        return Scenario(key, label, "ovmf", data(), Q.OVMF_VARS,
+                        extra=["-kernel", art["vmlinuz"], "-initrd", art["initrd"], "-append", CMDLINE + words],
                         notes="QEMU's fw_cfg kernel loader in OVMF; no BdsDxe hand-off line")
 
     def seabios():
@@ -352,6 +389,11 @@ def build_scenarios(art, only):
     add("ovmf-kernel", ovmf_kernel)
     add("seabios-pvh", seabios)
     add("qboot-pvh", qboot)
+    # The kernel start -> init pair: the same kernel words after both loaders
+    # (pvhboot.timing is pvhboot's own and never reaches the kernel).
+    pw = " " + art["parity_words"]
+    add("pvhboot-parity", lambda: pvhboot_entry("pvhboot-parity", "pvhboot, Boot0000," + pw, pw))
+    add("ovmf-kernel-parity", lambda: ovmf_kernel("ovmf-kernel-parity", "OVMF -kernel bzImage," + pw, pw))
     return scen
 
 
@@ -818,14 +860,34 @@ def targets(scen, rows, ref):
         out.append(("pvhboot's kernel start earlier than OVMF -kernel bzImage", "n/a", "not measured"))
 
     # Issue 12 item 5: the kernel's own boot (kernel start -> /init) as fast as
-    # after the EFI stub, both measured in this run.
-    name = "pvhboot's kernel start → init ≤ 1.02× OVMF -kernel bzImage's (EFI stub)"
-    if ref and r and by[ref.key]["kernel_to_init"] and r["kernel_to_init"]:
-        a, b = by[ref.key]["kernel_to_init"]["median"], r["kernel_to_init"]["median"]
-        out.append((name, "%.3f s vs %.3f s = %.3f×" % (a, b, a / b),
-                    verdict(a <= 1.02 * b, "%.3f×" % (a / b), by[ref.key]["kernel_to_init"], r["kernel_to_init"])))
+    # after the EFI stub, both measured in this run.  The target is judged on
+    # the parity pair (the same extra kernel words after both loaders, see
+    # parity_words()); the default pair is shown over the runs whose TSC
+    # calibration went the same way, since a fallback moves the clock's zero.
+    name = "pvhboot's kernel start → init ≤ 1.02× the EFI stub's (OVMF -kernel), parity pair"
+    a_row, b_row = by.get("pvhboot-parity"), by.get("ovmf-kernel-parity")
+    if a_row and b_row and a_row["kernel_to_init"] and b_row["kernel_to_init"]:
+        a, b = a_row["kernel_to_init"]["median"], b_row["kernel_to_init"]["median"]
+        out.append((name, "%.3f s vs %.3f s = %.3f× (medians of %d and %d; slow TSC cal. %d and %d)"
+                    % (a, b, a / b, a_row["kernel_to_init"]["n"], b_row["kernel_to_init"]["n"],
+                       a_row["tsc_fallback"], b_row["tsc_fallback"]),
+                    verdict(a <= 1.02 * b, "%.3f×" % (a / b), a_row["kernel_to_init"], b_row["kernel_to_init"])))
     else:
-        out.append((name, "n/a", "not measured"))
+        out.append((name, "n/a", "not measured (%s)" % ((a_row or b_row or {}).get("skipped") or
+                                                        "no successful run")))
+    name = "(default words) pvhboot's kernel start → init vs OVMF -kernel's, runs with the same TSC calibration"
+    if ref and r and by[ref.key]["kernel_to_init"] and r["kernel_to_init"]:
+        rk = next(s for s in scen if s.key == "ovmf-kernel")
+        parts = []
+        for fb, what in ((0, "fast"), (1, "slow")):
+            xa = [x.m["kernel_to_init"] for x in ref.runs if x.ok and bool(x.m.get("tsc_fallback")) == fb]
+            xb = [x.m["kernel_to_init"] for x in rk.runs if x.ok and bool(x.m.get("tsc_fallback")) == fb]
+            if xa and xb:
+                a, b = statistics.median(xa), statistics.median(xb)
+                parts.append("%s TSC cal.: %.3f s vs %.3f s = %.3f× (%d and %d runs)"
+                             % (what, a, b, a / b, len(xa), len(xb)))
+        out.append((name, "; ".join(parts) or "no runs with the same outcome",
+                    "information (the target is judged on the parity pair)"))
 
     # Load phase vs the reader.
     pv = [r.m["pvhboot"]["load_ms"] for s in scen if s.key.startswith("pvhboot-")
@@ -1159,6 +1221,7 @@ def artifacts():
     art["initrd"] = os.path.join(WORK, "initrd.img")
     sh([os.path.join(SCRIPTS, "mkinitrd.sh"), art["initrd"]])
     art["timing"] = pvhboot_supports_timing(art["pvhboot"])
+    art["parity_words"] = parity_words(Q.accel())
     return art
 
 
