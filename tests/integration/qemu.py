@@ -236,8 +236,8 @@ def run(argv, log_path, timeout, skip_shell_countdown=True, stop_on=(), keys=())
     return result
 
 
-def _common(mem, smp, machine="q35"):
-    return [QEMU, "-machine", "%s,accel=%s" % (machine, accel()), "-m", str(mem),
+def _common(mem, smp, machine="q35", qemu=None):
+    return [qemu or QEMU, "-machine", "%s,accel=%s" % (machine, accel()), "-m", str(mem),
             "-smp", str(smp),
             "-nodefaults", "-nic", "none", "-display", "none", "-monitor", "none",
             "-chardev", "stdio,id=ser0,signal=off", "-serial", "chardev:ser0",
@@ -321,9 +321,11 @@ class Swtpm:
 
 def run_ovmf(esp_img, log_path, mem="512M", smp=1, timeout=120, vars_dir=None,
              skip_shell_countdown=True, extra=(), machine="q35", firmware=None,
-             more_disks=(), tpm=None, vars_file=None, stop_on=(), s3=None, keys=()):
+             more_disks=(), tpm=None, vars_file=None, stop_on=(), s3=None, keys=(), qemu=None, smm=None):
     """Boot OVMF with esp_img as a virtio disk; the EFI shell runs startup.nsh.
 
+    qemu: the QEMU binary for this run (default: QEMU).
+    smm: whether the firmware needs SMM (None: needs_smm(), by file name).
     machine: QEMU machine type ("q35", "pc" for i440fx, ...).
     firmware: None for OVMF_CODE/OVMF_VARS, a FIRMWARE key ("4M", "2M",
     "4M-snakeoil") or a (code, vars) pair; the vars image is copied, the code
@@ -353,7 +355,7 @@ def run_ovmf(esp_img, log_path, mem="512M", smp=1, timeout=120, vars_dir=None,
                                  "OVMF_VARS.fd")
         shutil.copyfile(vars_src, vars_file)
     secure = []
-    if needs_smm(code):
+    if smm if smm is not None else needs_smm(code):
         if machine.split(",")[0] != "q35":
             raise ValueError("%s needs SMM: use machine q35, not %r" % (code, machine))
         machine += ",smm=on"
@@ -363,7 +365,7 @@ def run_ovmf(esp_img, log_path, mem="512M", smp=1, timeout=120, vars_dir=None,
     if s3 is not None:
         lpc = "ICH9-LPC" if machine.split(",")[0] == "q35" else "PIIX4_PM"
         secure += ["-global", "%s.disable_s3=%d" % (lpc, 0 if s3 else 1)]
-    argv = _common(mem, smp, machine) + secure + [
+    argv = _common(mem, smp, machine, qemu) + secure + [
         "-drive", "if=pflash,format=raw,unit=0,readonly=on,file=%s" % code,
         "-drive", "if=pflash,format=raw,unit=1,file=%s" % vars_file,
         "-drive", "file=%s,format=raw,if=virtio" % esp_img,
