@@ -12,8 +12,11 @@ file opt/org.pvhboot/kernel when QEMU is given it too, after checking that
 its first 8 KiB are the ones -kernel passed; the initrd and the command line
 come from -initrd and -append. Only the ELF header and program headers of
 QEMU's copy can be compared: the rest of QEMU 7.2's 8 KiB is its own stack
-(it keeps a pointer to a local buffer). Without that file pvhboot says so in
-one line.
+(it keeps a pointer to a local buffer). QEMU 10.0.2 (bookworm-backports,
+scripts/fetch-qemu; these tests pass with QEMU=$(scripts/fetch-qemu)) still
+passes only 8 KiB, but since QEMU 9.2 ("hw/i386/elfboot: allocate header in
+heap") they are exactly the file's first 8 KiB. Without that file pvhboot
+says so in one line.
 
 What OVMF itself does first with a non-PE -kernel, as these logs show:
 nothing visible (its own attempt fails silently in Debian's release build),
