@@ -7,6 +7,7 @@
 #ifndef PVHBOOT_ELF_KERNEL_H
 #define PVHBOOT_ELF_KERNEL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -57,6 +58,9 @@ enum elf_kernel_error {
         ELF_KERNEL_ERR_PHDRS_TOO_FAR,
         ELF_KERNEL_ERR_TOO_MANY_NOTE_SEGMENTS,
         ELF_KERNEL_ERR_NOTES_TOO_LARGE,
+        ELF_KERNEL_ERR_RELOC_NOTE_BAD_SIZE,
+        ELF_KERNEL_ERR_RELOC_BAD_ALIGN,
+        ELF_KERNEL_ERR_RELOC_MIN_ABOVE_MAX,
         ELF_KERNEL_ERR__MAX,
 };
 
@@ -71,6 +75,18 @@ struct elf_kernel_segment {
         uint64_t mem_size;
 };
 
+/*
+ * XEN_ELFNOTE_PHYS32_RELOC (Xen's public/elfnote.h): "The note may include
+ * up to three 32bit values ... a required start alignment (default
+ * 0x200000), a minimum address for the start of the image (default 0), a
+ * maximum address for the last byte of the image (default 0xffffffff).
+ * When this note specifies an alignment value, it is used. Otherwise the
+ * maximum p_align value from loadable ELF Program Headers is used, if it is
+ * greater than or equal to 4k (0x1000). Otherwise, the default is used."
+ */
+#define ELF_KERNEL_RELOC_DEFAULT_ALIGN 0x200000u
+#define ELF_KERNEL_RELOC_MIN_ALIGN 0x1000u
+
 /* A PT_NOTE segment's bytes in the file. */
 struct elf_kernel_note_range {
         uint64_t file_offset;
@@ -82,6 +98,21 @@ struct elf_kernel {
         uint64_t file_size;
         uint64_t entry;         /* e_entry, informative */
         uint32_t pvh_entry;     /* XEN_ELFNOTE_PHYS32_ENTRY */
+        /*
+         * XEN_ELFNOTE_PHYS32_RELOC: the kernel may be moved, as a whole
+         * (every PT_LOAD and the PVH entry by one delta that is a multiple
+         * of reloc_align), so that its first byte lands at or above
+         * reloc_min and its last at or below reloc_max. reloc_align is a
+         * power of two >= 4 KiB (from the note, the PT_LOADs' p_align or
+         * the default), reloc_min <= reloc_max < 4 GiB. Without the note:
+         * has_reloc false, the others 0.
+         */
+        bool has_reloc;
+        uint64_t reloc_align;
+        uint32_t reloc_min, reloc_max;
+        /* Lowest PT_LOAD p_paddr and highest p_paddr + p_memsz: the image
+         * that a relocation moves. */
+        uint64_t image_start, image_end;
         unsigned nr_segments;   /* PT_LOAD with p_memsz > 0, in file order */
         struct elf_kernel_segment segments[ELF_KERNEL_MAX_SEGMENTS];
         /* PT_NOTE with p_filesz > 0, in program header order; each lies in
@@ -117,5 +148,15 @@ const char *elf_kernel_strerror(enum elf_kernel_error err);
 
 /* Sum of the PT_LOAD file bytes: what loading reads from the file. */
 uint64_t elf_kernel_load_bytes(const struct elf_kernel *k);
+
+/*
+ * Move the parsed kernel by delta (added modulo 2^64, so a move down is a
+ * "negative" delta): every segment's paddr, the image bounds and the PVH
+ * entry. Returns 0, or -1 and changes nothing when the kernel has no
+ * relocation note, delta is not a multiple of its alignment, or the moved
+ * image would leave the range 0 .. 4 GiB. (Whether the new place is within
+ * reloc_min/reloc_max and free is the placement's business: layout.h.)
+ */
+int elf_kernel_relocate(struct elf_kernel *k, uint64_t delta);
 
 #endif

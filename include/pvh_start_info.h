@@ -22,6 +22,12 @@
 /* XEN_ELFNOTE_PHYS32_ENTRY: "Physical entry point into the kernel." */
 #define XEN_ELFNOTE_PHYS32_ENTRY 18u
 
+/* XEN_ELFNOTE_PHYS32_RELOC: "Physical loading constraints for PVH kernels.
+ * The presence of this note indicates the kernel supports relocating
+ * itself." Up to three 32-bit values: alignment, minimum start, maximum
+ * last byte (elf_kernel.h). */
+#define XEN_ELFNOTE_PHYS32_RELOC 19u
+
 /* Memory map entry types; "the same as the E820 types". */
 #define XEN_HVM_MEMMAP_TYPE_RAM       1u
 #define XEN_HVM_MEMMAP_TYPE_RESERVED  2u

@@ -8,6 +8,13 @@ Looks for a PT_NOTE segment holding a note with name "Xen" and type 18
 
     pvh-entry=0x1000850
 
+A kernel that may be relocated (Xen note 19, XEN_ELFNOTE_PHYS32_RELOC, as
+Linux 6.12+ emits it) gets its constraints on the same line, defaults
+applied as pvhboot applies them (alignment from the note, else the largest
+PT_LOAD p_align if >= 4 KiB, else 2 MiB; min 0; max 0xffffffff):
+
+    pvh-entry=0x1000850 reloc-align=0x200000 reloc-min=0x1000000 reloc-max=0x3fffffff
+
 With -v it also prints the ELF class/type and the PT_LOAD segments.
 Exit status: 0 ok, 1 not a (complete) PVH ELF, 2 usage/IO error.
 """
@@ -15,6 +22,8 @@ import struct
 import sys
 
 XEN_ELFNOTE_PHYS32_ENTRY = 18
+XEN_ELFNOTE_PHYS32_RELOC = 19
+RELOC_DEFAULT_ALIGN = 0x200000
 PT_LOAD = 1
 PT_NOTE = 4
 
@@ -23,8 +32,27 @@ class ElfError(Exception):
     pass
 
 
+def reloc_constraints(values, phdrs):
+    """(align, min, max) from note 19's 32-bit values, as Xen's
+    public/elfnote.h defines their defaults; ElfError if pvhboot would
+    refuse them."""
+    align = values[0] if len(values) >= 1 else None
+    if align is None:
+        align = max([ph["align"] for ph in phdrs if ph["type"] == PT_LOAD] + [0])
+        if align < 0x1000:
+            align = RELOC_DEFAULT_ALIGN
+    if align < 0x1000 or align & (align - 1):
+        raise ElfError("PHYS32_RELOC alignment 0x%x is not a power of two >= 4 KiB" % align)
+    lo = values[1] if len(values) >= 2 else 0
+    hi = values[2] if len(values) >= 3 else 0xFFFFFFFF
+    if lo > hi:
+        raise ElfError("PHYS32_RELOC minimum 0x%x above maximum 0x%x" % (lo, hi))
+    return align, lo, hi
+
+
 def parse(data):
-    """Return (info, pvh_entry or None); raise ElfError for a bad ELF."""
+    """Return (info, pvh_entry or None); raise ElfError for a bad ELF.
+    info["reloc"] is (align, min, max) for a relocatable kernel, else None."""
     if len(data) < 16 or data[:4] != b"\x7fELF":
         raise ElfError("not an ELF file")
     cls, enc = data[4], data[5]
@@ -62,6 +90,7 @@ def parse(data):
             raise ElfError("truncated: segment at file offset 0x%x+0x%x beyond end of "
                            "file (0x%x bytes)" % (ph["offset"], ph["filesz"], len(data)))
     entry = None
+    reloc = None
     for ph in phdrs:
         if ph["type"] != PT_NOTE:
             continue
@@ -82,7 +111,12 @@ def parse(data):
                     entry = struct.unpack("<Q", desc)[0]
                 else:
                     raise ElfError("PHYS32_ENTRY note with odd size %d" % descsz)
+            elif name == b"Xen" and ntype == XEN_ELFNOTE_PHYS32_RELOC and reloc is None:
+                if descsz % 4 or descsz > 12:
+                    raise ElfError("PHYS32_RELOC note with odd size %d" % descsz)
+                reloc = struct.unpack_from("<%dI" % (descsz // 4), data, desc_off)
             off = nxt
+    info["reloc"] = reloc_constraints(reloc, phdrs) if reloc is not None else None
     return info, entry
 
 
@@ -116,7 +150,10 @@ def main(argv):
     if entry is None:
         print("elfnote: %s: no Xen PHYS32_ENTRY (type 18) note" % path, file=sys.stderr)
         return 1
-    print("pvh-entry=0x%x" % entry)
+    line = "pvh-entry=0x%x" % entry
+    if info["reloc"]:
+        line += " reloc-align=0x%x reloc-min=0x%x reloc-max=0x%x" % info["reloc"]
+    print(line)
     return 0
 
 

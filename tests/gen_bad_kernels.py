@@ -43,6 +43,7 @@ TEXT_OFF, DATA_OFF = 0x1000, 0x2000
 
 PT_NULL, PT_LOAD, PT_NOTE = 0, 1, 4
 XEN_ELFNOTE_PHYS32_ENTRY = 18
+XEN_ELFNOTE_PHYS32_RELOC = 19
 
 # 32-bit protected mode, paging off: exit QEMU through isa-debug-exit
 # (status (0x31 << 1) | 1 = 99), else halt forever.
@@ -116,6 +117,21 @@ def _quad_note(value):
     put(img, phdr(2, P_FILESZ), "<Q", NOTES_LEN + 4)
     put(img, phdr(2, P_MEMSZ), "<Q", NOTES_LEN + 4)
     return img
+
+
+def _reloc_note(desc, base=BASE):
+    """The good image (at base) with a Xen relocation note (type 19) whose
+    descriptor is desc, after the other notes; p_filesz grows to hold it."""
+    img = good_image(base)
+    note = _note(b"Xen\0", XEN_ELFNOTE_PHYS32_RELOC, desc)
+    img[NOTE_OFF + NOTES_LEN:NOTE_OFF + NOTES_LEN + len(note)] = note
+    put(img, phdr(2, P_FILESZ), "<Q", NOTES_LEN + len(note))
+    put(img, phdr(2, P_MEMSZ), "<Q", NOTES_LEN + len(note))
+    return img
+
+
+def _reloc(align, lo, hi, base=BASE):
+    return _reloc_note(struct.pack("<III", align, lo, hi), base)
 
 
 HEADERS_MAX = 0x10000                              # ELF_KERNEL_HEADERS_MAX
@@ -236,6 +252,14 @@ VARIANTS = [
        "a PT_NOTE segment lies past the end of the file",
        lambda: put(good_image(), phdr(2, P_OFFSET), "<Q", FILE_SIZE - 8),
        "PT_NOTE p_offset 8 bytes before EOF"),
+    _v("good-reloc", "ELF_KERNEL_OK", None, lambda: _reloc(0x200000, 0x1000000, 0x3fffffff),
+       "Xen relocation note (19) as Linux 6.12+ emits it"),
+    _v("reloc-descsz-6", "ELF_KERNEL_ERR_RELOC_NOTE_BAD_SIZE", "not 0, 4, 8 or 12 bytes",
+       lambda: _reloc_note(bytes(6)), "relocation note n_descsz 6"),
+    _v("reloc-align-3m", "ELF_KERNEL_ERR_RELOC_BAD_ALIGN", "is not a power of two of at least 4 KiB",
+       lambda: _reloc(0x300000, 0x1000000, 0x3fffffff), "relocation alignment 3 MiB"),
+    _v("reloc-min-above-max", "ELF_KERNEL_ERR_RELOC_MIN_ABOVE_MAX", "minimum address above its maximum",
+       lambda: _reloc(0x200000, 0x40000000, 0x3fffffff), "relocation minimum 1 GiB, maximum 1 GiB - 1"),
     _v("empty", "ELF_KERNEL_ERR_TRUNCATED_HEADER", "file too small for an ELF header",
        lambda: bytearray(), "zero-length file"),
     _v("short-header", "ELF_KERNEL_ERR_TRUNCATED_HEADER", "file too small for an ELF header",

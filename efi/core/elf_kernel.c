@@ -97,21 +97,78 @@ static int addr_in_segments(const struct elf_kernel *k, uint64_t addr) {
         return 0;
 }
 
+/* What the Xen notes say; the first note of each type counts. */
+struct xen_notes {
+        bool have_entry;
+        uint64_t entry;
+        bool have_reloc;
+        unsigned reloc_values;          /* 32-bit values in the relocation note: 0..3 */
+        uint32_t reloc[3];
+};
+
+/* Whether the note's name (namesz bytes at name_off) is "Xen\0". */
+static enum elf_kernel_error is_xen_note(elf_kernel_read_fn read, void *ctx, uint64_t name_off,
+                                         const struct elf_nhdr *nh, bool *xen) {
+        char name[4];
+
+        *xen = false;
+        if (nh->n_namesz != sizeof(name))
+                return ELF_KERNEL_OK;
+        if (read(ctx, name_off, name, sizeof(name)) != 0)
+                return ELF_KERNEL_ERR_READ;
+        *xen = name[0] == 'X' && name[1] == 'e' && name[2] == 'n' && name[3] == '\0';
+        return ELF_KERNEL_OK;
+}
+
+/* XEN_ELFNOTE_PHYS32_ENTRY: one 32-bit address. Linux emits ".long";
+ * other kernels may use ".quad". */
+static enum elf_kernel_error read_entry_note(elf_kernel_read_fn read, void *ctx, uint64_t desc_off,
+                                             uint32_t descsz, struct xen_notes *n) {
+        if (descsz == 4) {
+                uint32_t v;
+                if (read(ctx, desc_off, &v, sizeof(v)) != 0)
+                        return ELF_KERNEL_ERR_READ;
+                n->entry = v;
+        } else if (descsz == 8) {
+                uint64_t v;
+                if (read(ctx, desc_off, &v, sizeof(v)) != 0)
+                        return ELF_KERNEL_ERR_READ;
+                n->entry = v;
+        } else
+                return ELF_KERNEL_ERR_PVH_NOTE_BAD_SIZE;
+        n->have_entry = true;
+        return ELF_KERNEL_OK;
+}
+
+/* XEN_ELFNOTE_PHYS32_RELOC: "up to three 32bit values", so 0, 4, 8 or 12
+ * descriptor bytes; the values are checked once all notes are read. */
+static enum elf_kernel_error read_reloc_note(elf_kernel_read_fn read, void *ctx, uint64_t desc_off,
+                                             uint32_t descsz, struct xen_notes *n) {
+        if (descsz % 4 != 0 || descsz > sizeof(n->reloc))
+                return ELF_KERNEL_ERR_RELOC_NOTE_BAD_SIZE;
+        if (descsz > 0 && read(ctx, desc_off, n->reloc, descsz) != 0)
+                return ELF_KERNEL_ERR_READ;
+        n->reloc_values = descsz / 4;
+        n->have_reloc = true;
+        return ELF_KERNEL_OK;
+}
+
 /*
  * Walk the notes of one PT_NOTE segment. ELF notes are
  * { namesz, descsz, type, name[namesz] pad, desc[descsz] pad } with padding
  * to the segment's alignment (4, or 8 for SHT_NOTE with 8-byte alignment).
  */
 static enum elf_kernel_error scan_note_segment(elf_kernel_read_fn read, void *ctx,
-                                               const struct phdr_info *ph,
-                                               int *found, uint64_t *value) {
+                                               const struct phdr_info *ph, struct xen_notes *notes) {
         uint64_t align = ph->align == 8 ? 8 : 4;
         uint64_t pos = 0;
+        enum elf_kernel_error err;
 
         /* parse_layout() has checked that the segment lies in the file. */
         while (ph->filesz - pos >= sizeof(struct elf_nhdr)) {
                 struct elf_nhdr nh;
                 uint64_t name_off, desc_off, next;
+                bool xen;
 
                 if (read(ctx, ph->offset + pos, &nh, sizeof(nh)) != 0)
                         return ELF_KERNEL_ERR_READ;
@@ -123,31 +180,54 @@ static enum elf_kernel_error scan_note_segment(elf_kernel_read_fn read, void *ct
                 if (desc_off + nh.n_descsz > ph->filesz || name_off + nh.n_namesz > ph->filesz)
                         return ELF_KERNEL_ERR_NOTE_PAST_SEGMENT_END;
 
-                if (nh.n_namesz == 4 && nh.n_type == XEN_ELFNOTE_PHYS32_ENTRY && !*found) {
-                        char name[4];
-                        if (read(ctx, ph->offset + name_off, name, sizeof(name)) != 0)
-                                return ELF_KERNEL_ERR_READ;
-                        if (name[0] == 'X' && name[1] == 'e' && name[2] == 'n' && name[3] == '\0') {
-                                /* Linux emits ".long"; other kernels may use ".quad". */
-                                if (nh.n_descsz == 4) {
-                                        uint32_t v;
-                                        if (read(ctx, ph->offset + desc_off, &v, sizeof(v)) != 0)
-                                                return ELF_KERNEL_ERR_READ;
-                                        *value = v;
-                                } else if (nh.n_descsz == 8) {
-                                        uint64_t v;
-                                        if (read(ctx, ph->offset + desc_off, &v, sizeof(v)) != 0)
-                                                return ELF_KERNEL_ERR_READ;
-                                        *value = v;
-                                } else
-                                        return ELF_KERNEL_ERR_PVH_NOTE_BAD_SIZE;
-                                *found = 1;
-                        }
+                if ((nh.n_type == XEN_ELFNOTE_PHYS32_ENTRY && !notes->have_entry) ||
+                    (nh.n_type == XEN_ELFNOTE_PHYS32_RELOC && !notes->have_reloc)) {
+                        err = is_xen_note(read, ctx, ph->offset + name_off, &nh, &xen);
+                        if (!err && xen)
+                                err = nh.n_type == XEN_ELFNOTE_PHYS32_ENTRY
+                                              ? read_entry_note(read, ctx, ph->offset + desc_off, nh.n_descsz, notes)
+                                              : read_reloc_note(read, ctx, ph->offset + desc_off, nh.n_descsz, notes);
+                        if (err)
+                                return err;
                 }
                 if (next >= ph->filesz)
                         break;
                 pos = next;
         }
+        return ELF_KERNEL_OK;
+}
+
+/* The relocation note's values with their defaults, checked. */
+static enum elf_kernel_error apply_reloc_note(struct elf_kernel *k, const struct xen_notes *n,
+                                              const struct phdr_info *ph, uint64_t phnum) {
+        uint64_t align = 0, min = 0, max = UINT32_MAX;
+
+        if (!n->have_reloc)
+                return ELF_KERNEL_OK;
+        if (n->reloc_values >= 1)
+                align = n->reloc[0];
+        else {
+                for (uint64_t i = 0; i < phnum; i++)
+                        if (ph[i].type == ELF_PT_LOAD && ph[i].align > align)
+                                align = ph[i].align;
+                if (align < ELF_KERNEL_RELOC_MIN_ALIGN)
+                        align = ELF_KERNEL_RELOC_DEFAULT_ALIGN;
+        }
+        /* The loader moves the kernel by a multiple of this, and the kernel
+         * fixes its own page tables by that offset: anything but a power of
+         * two of at least a page makes no sense. */
+        if (align < ELF_KERNEL_RELOC_MIN_ALIGN || (align & (align - 1)) != 0)
+                return ELF_KERNEL_ERR_RELOC_BAD_ALIGN;
+        if (n->reloc_values >= 2)
+                min = n->reloc[1];
+        if (n->reloc_values >= 3)
+                max = n->reloc[2];
+        if (min > max)
+                return ELF_KERNEL_ERR_RELOC_MIN_ABOVE_MAX;
+        k->has_reloc = true;
+        k->reloc_align = align;
+        k->reloc_min = (uint32_t)min;
+        k->reloc_max = (uint32_t)max;
         return ELF_KERNEL_OK;
 }
 
@@ -320,6 +400,15 @@ static enum elf_kernel_error parse_layout(elf_kernel_read_fn read, void *ctx, ui
         k->error_phdr = -1;
         if (k->nr_segments == 0)
                 return ELF_KERNEL_ERR_NO_LOAD_SEGMENTS;
+        k->image_start = k->segments[0].paddr;
+        for (unsigned i = 0; i < k->nr_segments; i++) {
+                const struct elf_kernel_segment *s = &k->segments[i];
+                /* Below 4 GiB (add_load_segment()): no wrap. */
+                if (s->paddr < k->image_start)
+                        k->image_start = s->paddr;
+                if (s->paddr + s->mem_size > k->image_end)
+                        k->image_end = s->paddr + s->mem_size;
+        }
 
         for (uint64_t i = 0; i < phnum; i++) {
                 if (ph[i].type != ELF_PT_NOTE)
@@ -344,8 +433,8 @@ enum elf_kernel_error elf_kernel_parse_layout(elf_kernel_read_fn read, void *ctx
 enum elf_kernel_error elf_kernel_parse(elf_kernel_read_fn read, void *ctx,
                                        uint64_t file_size, struct elf_kernel *k) {
         struct phdr_info ph[ELF_KERNEL_MAX_PHDRS];
-        uint64_t phnum, pvh_value = 0;
-        int found_pvh = 0;
+        struct xen_notes notes = { 0 };
+        uint64_t phnum;
         enum elf_kernel_error err;
 
         err = parse_layout(read, ctx, file_size, k, ph, &phnum);
@@ -369,20 +458,20 @@ enum elf_kernel_error elf_kernel_parse(elf_kernel_read_fn read, void *ctx,
                 if (ph[i].type != ELF_PT_NOTE || ph[i].filesz == 0)
                         continue;
                 k->error_phdr = (int)i;
-                err = scan_note_segment(read, ctx, &ph[i], &found_pvh, &pvh_value);
+                err = scan_note_segment(read, ctx, &ph[i], &notes);
                 if (err)
                         return err;
         }
         k->error_phdr = -1;
 
-        if (!found_pvh)
+        if (!notes.have_entry)
                 return ELF_KERNEL_ERR_NO_PVH_NOTE;
-        if (pvh_value >= FOUR_GIB)
+        if (notes.entry >= FOUR_GIB)
                 return ELF_KERNEL_ERR_PVH_ENTRY_ABOVE_4G;
-        if (!addr_in_segments(k, pvh_value))
+        if (!addr_in_segments(k, notes.entry))
                 return ELF_KERNEL_ERR_PVH_ENTRY_OUTSIDE_SEGMENTS;
-        k->pvh_entry = (uint32_t)pvh_value;
-        return ELF_KERNEL_OK;
+        k->pvh_entry = (uint32_t)notes.entry;
+        return apply_reloc_note(k, &notes, ph, phnum);
 }
 
 uint64_t elf_kernel_load_bytes(const struct elf_kernel *k) {
@@ -390,6 +479,23 @@ uint64_t elf_kernel_load_bytes(const struct elf_kernel *k) {
         for (unsigned i = 0; i < k->nr_segments; i++)
                 total += k->segments[i].file_size;
         return total;
+}
+
+int elf_kernel_relocate(struct elf_kernel *k, uint64_t delta) {
+        uint64_t start = k->image_start + delta, size = k->image_end - k->image_start;
+
+        if (!k->has_reloc || (delta & (k->reloc_align - 1)) != 0)
+                return -1;
+        /* Every segment lies within the image, so the image decides. */
+        if (!range_in(start, size, FOUR_GIB))
+                return -1;
+        for (unsigned i = 0; i < k->nr_segments; i++)
+                k->segments[i].paddr += delta;
+        k->image_start = start;
+        k->image_end = start + size;
+        /* Inside a segment (elf_kernel_parse()), so below 4 GiB now too. */
+        k->pvh_entry = (uint32_t)(k->pvh_entry + delta);
+        return 0;
 }
 
 const char *elf_kernel_strerror(enum elf_kernel_error err) {
@@ -424,6 +530,9 @@ const char *elf_kernel_strerror(enum elf_kernel_error err) {
         case ELF_KERNEL_ERR_PHDRS_TOO_FAR: return "ELF program headers end past the first 64 KiB of the file";
         case ELF_KERNEL_ERR_TOO_MANY_NOTE_SEGMENTS: return "ELF has more than 8 PT_NOTE segments";
         case ELF_KERNEL_ERR_NOTES_TOO_LARGE: return "ELF PT_NOTE segments hold more than 64 KiB together";
+        case ELF_KERNEL_ERR_RELOC_NOTE_BAD_SIZE: return "relocation note (Xen ELF note 19) has a descriptor that is not 0, 4, 8 or 12 bytes; the file is corrupt";
+        case ELF_KERNEL_ERR_RELOC_BAD_ALIGN: return "relocation alignment (Xen ELF note 19, or the largest PT_LOAD p_align) is not a power of two of at least 4 KiB; the file is corrupt";
+        case ELF_KERNEL_ERR_RELOC_MIN_ABOVE_MAX: return "relocation note (Xen ELF note 19) has a minimum address above its maximum; the file is corrupt";
         case ELF_KERNEL_ERR__MAX: break;
         }
         return "unknown error";

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* libFuzzer target: the kernel ELF / PVH note parser on arbitrary files, the
- * end of the ELF and program headers, and the ELF header span pvhboot
- * compares for QEMU's -kernel blob. */
+/* libFuzzer target: the kernel ELF / PVH note parser on arbitrary files
+ * (relocation note and elf_kernel_relocate() included), the end of the ELF
+ * and program headers, and the ELF header span pvhboot compares for QEMU's
+ * -kernel blob. */
 #include <stdint.h>
 #include <string.h>
 
@@ -24,6 +25,56 @@ static int fuzz_read(void *ctx, uint64_t off, void *buf, size_t len) {
 
 static int in_file(uint64_t off, uint64_t len, size_t size) {
         return !(off > size || len > size - off);
+}
+
+/* Whether some segment holds addr. */
+static int in_segments(const struct elf_kernel *k, uint64_t addr) {
+        for (unsigned i = 0; i < k->nr_segments; i++)
+                if (addr >= k->segments[i].paddr && addr - k->segments[i].paddr < k->segments[i].mem_size)
+                        return 1;
+        return 0;
+}
+
+/* The image bounds, the relocation note's promises (elf_kernel.h), and a
+ * move by a delta taken from the input's last bytes: done right, or
+ * refused with nothing changed. */
+static void check_image_and_reloc(const struct elf_kernel *k, const uint8_t *data, size_t size) {
+        uint64_t lo = UINT64_MAX, hi = 0, delta = 0;
+        struct elf_kernel m;
+
+        for (unsigned i = 0; i < k->nr_segments; i++) {
+                const struct elf_kernel_segment *s = &k->segments[i];
+                lo = s->paddr < lo ? s->paddr : lo;
+                hi = s->paddr + s->mem_size > hi ? s->paddr + s->mem_size : hi;
+        }
+        if (k->image_start != lo || k->image_end != hi || !in_segments(k, k->pvh_entry))
+                __builtin_trap();
+        if (k->has_reloc) {
+                if (k->reloc_align < ELF_KERNEL_RELOC_MIN_ALIGN || (k->reloc_align & (k->reloc_align - 1)) ||
+                    k->reloc_min > k->reloc_max)
+                        __builtin_trap();
+        } else if (k->reloc_align || k->reloc_min || k->reloc_max)
+                __builtin_trap();
+
+        memcpy(&delta, data + size - (size < 8 ? size : 8), size < 8 ? size : 8);
+        for (int aligned = 0; aligned < 2; aligned++) {
+                uint64_t d = aligned && k->has_reloc ? delta & ~(k->reloc_align - 1) : delta;
+                m = *k;
+                if (elf_kernel_relocate(&m, d) != 0) {
+                        if (memcmp(&m, k, sizeof(m)) != 0)
+                                __builtin_trap();
+                        continue;
+                }
+                if (!k->has_reloc || (d & (k->reloc_align - 1)) || m.image_end > 0x100000000ull ||
+                    m.image_start != k->image_start + d || m.image_end - m.image_start != hi - lo ||
+                    m.pvh_entry != (uint32_t)(k->pvh_entry + d) || !in_segments(&m, m.pvh_entry))
+                        __builtin_trap();
+                for (unsigned i = 0; i < k->nr_segments; i++)
+                        if (m.segments[i].paddr != k->segments[i].paddr + d ||
+                            m.segments[i].paddr + m.segments[i].mem_size > m.image_end ||
+                            m.segments[i].paddr < m.image_start)
+                                __builtin_trap();
+        }
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -75,6 +126,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                 }
                 if (note_bytes > ELF_KERNEL_NOTES_MAX)
                         __builtin_trap();
+                check_image_and_reloc(&k, data, size);
         }
         return 0;
 }

@@ -15,15 +15,19 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 CORPUS = os.path.join(HERE, "corpus")
 
 
-def notes(value, descsz=4):
+def notes(value, descsz=4, reloc=None):
+    """The GNU and Xen PVH entry notes; reloc: the values of a Xen
+    relocation note (type 19) after them, as Linux 6.12+ emits it."""
     gnu = struct.pack("<III", 4, 4, 1) + b"GNU\0" + b"\xab" * 4
     xen = struct.pack("<III", 4, descsz, 18) + b"Xen\0" + struct.pack("<Q", value)[:descsz]
+    if reloc is not None:
+        xen += struct.pack("<III", 4, 4 * len(reloc), 19) + b"Xen\0" + b"".join(struct.pack("<I", v) for v in reloc)
     return gnu + xen
 
 
-def elf64(descsz=4):
+def elf64(descsz=4, reloc=None):
     paddr, entry = 0x1000000, 0x1000100
-    n = notes(entry, descsz)
+    n = notes(entry, descsz, reloc)
     ehdr = struct.pack("<16sHHIQQQIHHHHHH", b"\x7fELF\x02\x01\x01" + b"\0" * 9,
                        2, 62, 1, paddr, 64, 0, 0, 64, 56, 3, 0, 0, 0)
     ph = struct.pack("<IIQQQQQQ", 1, 5, 0x400, 0xffffffff81000000, paddr, 0x200, 0x200, 0x200)
@@ -57,6 +61,17 @@ def memmap(stride=48):
     out = bytes([stride - 40])
     for t, start, pages in descs:
         out += struct.pack("<IIQQQQ", t, 0, start, 0, pages, 0xF).ljust(stride, b"\0")
+    return out
+
+
+def layout_input(start, size1, gap_pages, size2_256, align_shift, flags, reloc_min, reloc_max, stride, descs):
+    """A fuzz_layout input: the kernel header (see tests/fuzz/fuzz_layout.c),
+    then an EFI memory map of (type, start, pages) with the given stride."""
+    head = struct.pack("<IIBHBBB2xII", start, size1, gap_pages, size2_256, align_shift - 12, flags,
+                       stride - 40, reloc_min, reloc_max)
+    out = head
+    for t, base, pages in descs:
+        out += struct.pack("<IIQQQQ", t, 0, base, 0, pages, 0xF).ljust(stride, b"\0")
     return out
 
 
@@ -114,7 +129,23 @@ def device_path(cap, *nodes):
 
 
 SEEDS = {
-    "elf_kernel": {"elf64": elf64(), "elf64-quad-note": elf64(8), "elf32": elf32()},
+    "elf_kernel": {"elf64": elf64(), "elf64-quad-note": elf64(8), "elf32": elf32(),
+                   "elf64-reloc": elf64(reloc=(0x200000, 0x1000000, 0x3fffffff)),
+                   "elf64-reloc-empty": elf64(reloc=())},
+    "layout": {
+        # Linux 6.12 (40 MiB at 16 MiB, note 19) under Debian 13's OVMF with S3.
+        "trixie-s3": layout_input(0x1000000, 0x1200000, 0x80, 0x8000, 21, 1, 0x1000000, 0x3fffffff, 48,
+                                  [(7, 0, 0xA0), (7, 0x100000, 0x710), (10, 0x810000, 0xF00),
+                                   (7, 0x1710000, 0x1E000), (1, 0x1F710000, 0x200), (4, 0x1F910000, 0x100),
+                                   (10, 0x1FA10000, 0x100), (11, 0xFFC00000, 0x400)]),
+        # The same under Debian 12's OVMF, not relocatable: staged.
+        "bookworm": layout_input(0x1000000, 0x1200000, 0x80, 0x8000, 21, 0, 0, 0, 40,
+                                 [(7, 0, 0xA0), (7, 0x100000, 0x800), (4, 0x900000, 0xC00),
+                                  (7, 0x1500000, 0x1E000), (3, 0x1F500000, 0x100)]),
+        # The relocatable probe linked at 768 MiB in a 512 MiB guest.
+        "probe-high": layout_input(0x30000000, 0x5000, 0, 0, 21, 1, 0x1000000, 0x3fffffff, 48,
+                                   [(7, 0x100000, 0x800), (4, 0x900000, 0xC00), (7, 0x1500000, 0x1E000)]),
+    },
     "kernel_stream": {"elf64": elf64(), "elf64-quad-note": elf64(8), "elf32": elf32()},
     "pvh_memmap": {"ovmf-like": memmap(48), "plain": memmap(40)},
     "pe_image": {"pe-with-pins": pe_with_pins(),

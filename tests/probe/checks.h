@@ -35,10 +35,13 @@ struct probe_mem {
         void *ctx;
 };
 
-/* The probe's own image (linker symbols), [start, end) including .bss. */
+/* The probe's own image (linker symbols), [start, end) including .bss,
+ * where it runs; linked: where it was linked to run (the same unless a
+ * relocatable probe was moved). */
 struct probe_image {
         uint32_t start, end, entry;
         uint32_t bss_start, bss_end;
+        uint32_t linked;
 };
 
 /* A GDT descriptor, decoded (Intel SDM vol. 3, 3.4.5). */

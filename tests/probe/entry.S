@@ -9,6 +9,18 @@
  * pushf on a small stack in .data, since mov does not change flags and the
  * loader's ESP is unspecified; .bss is scanned for non-zero words before
  * the probe's own stack (in .bss) is used.
+ *
+ * Built with PROBE_RELOC (probe.mk's relocatable variants), the probe also
+ * carries XEN_ELFNOTE_PHYS32_RELOC and runs wherever the loader put it: it
+ * finds out where it runs with call/pop, records the registers through that
+ * offset, then adds the offset to every absolute address in its image (the
+ * table relocs.py writes into .probe_relocs from the link's relocations, as
+ * Linux's arch/x86/tools/relocs does for the kernel) and goes on as the
+ * plain probe does. Finding out needs a stack, which PVH does not give: like
+ * Linux's PVH entry it borrows start_info's first word (and, unlike Linux,
+ * puts it back), and it keeps the loader's ESP, EAX and EFLAGS in DR0, DR1
+ * and DR3 meanwhile (DR7 is left alone, so no breakpoint is armed). So this
+ * variant uses EBX and SS before it can check them.
  */
 #define __ASSEMBLER__ 1
 #include "probe_state.h"
@@ -26,10 +38,74 @@
         .asciz  "Xen"
         .long   probe_entry
 
+#ifdef PROBE_RELOC
+/* XEN_ELFNOTE_PHYS32_RELOC: alignment, lowest start, highest last byte. */
+        .balign 4
+        .long   4               /* namesz: "Xen\0" */
+        .long   12              /* descsz: three values */
+        .long   19              /* XEN_ELFNOTE_PHYS32_RELOC */
+        .asciz  "Xen"
+        .long   PROBE_RELOC_ALIGN, PROBE_RELOC_MIN, PROBE_RELOC_MAX
+#endif
+
         .section .text.entry, "ax"
         .code32
         .globl  probe_entry
 probe_entry:
+#ifdef PROBE_RELOC
+        /* Nothing below changes EFLAGS before it is saved. */
+        movl    %esp, %dr0              /* the loader's ESP */
+        movl    %eax, %dr1              /* and EAX */
+        movl    (%ebx), %eax            /* start_info.magic: the call writes over it */
+        movl    %eax, %dr2
+        leal    4(%ebx), %esp           /* a one-word stack in start_info */
+        call    1f
+1:      popl    %eax                    /* where 1 runs */
+        pushfl                          /* EFLAGS over start_info.magic, */
+        movl    (%esp), %esp
+        movl    %esp, %dr3              /* kept in DR3, */
+        movl    %dr2, %esp
+        movl    %esp, (%ebx)            /* and the magic back. */
+        subl    $1b, %eax               /* EAX: runtime minus link address */
+
+        /* Absolute addresses still name the link address: + EAX. */
+        movl    %ebx, probe_state + PS_EBX(%eax)
+        movl    %ecx, probe_state + PS_ECX(%eax)
+        movl    %edx, probe_state + PS_EDX(%eax)
+        movl    %esi, probe_state + PS_ESI(%eax)
+        movl    %edi, probe_state + PS_EDI(%eax)
+        movl    %ebp, probe_state + PS_EBP(%eax)
+        movl    %dr0, %ecx
+        movl    %ecx, probe_state + PS_ESP(%eax)
+        movl    %dr1, %ecx
+        movl    %ecx, probe_state + PS_EAX(%eax)
+        movl    %dr3, %ecx
+        movl    %ecx, probe_state + PS_EFLAGS(%eax)
+        xorl    %ecx, %ecx
+        movl    %ecx, %dr0
+        movl    %ecx, %dr1
+        movl    %ecx, %dr2
+        movl    %ecx, %dr3
+        cli
+        cld
+
+        /* Each table entry: the link address of a 32-bit absolute address
+         * in the image; add the offset to the word where it runs. This
+         * patches instructions above (already run) and below (not yet). */
+        leal    probe_relocs(%eax), %esi
+        movl    (%esi), %ecx
+        addl    $4, %esi
+2:      testl   %ecx, %ecx
+        jz      3f
+        movl    (%esi), %edx
+        addl    %eax, (%edx,%eax)
+        addl    $4, %esi
+        decl    %ecx
+        jmp     2b
+3:      /* From here on absolute addresses are right. */
+        movl    %eax, probe_load_delta
+        movl    $entry_stack_top, %esp
+#else
         movl    %eax, probe_state + PS_EAX
         movl    %ebx, probe_state + PS_EBX
         movl    %ecx, probe_state + PS_ECX
@@ -44,6 +120,7 @@ probe_entry:
         movl    %eax, probe_state + PS_EFLAGS
         cli
         cld
+#endif
 
         movl    %cr0, %eax
         movl    %eax, probe_state + PS_CR0
@@ -175,6 +252,11 @@ exc_common:
         jmp     7b
 
         .data
+        /* Runtime minus link address: 0 unless PROBE_RELOC moved it. */
+        .balign 4
+        .globl  probe_load_delta
+probe_load_delta:
+        .long   0
         .balign 16
         .globl  probe_state
 probe_state:
@@ -196,6 +278,16 @@ probe_gdtr:
         .balign 16
         .fill   64, 1, 0
 entry_stack_top:
+
+#ifdef PROBE_RELOC
+/* The absolute addresses to fix: a count, then link addresses; filled in
+ * after the link by relocs.py (which checks that they fit). */
+        .section .probe_relocs, "aw"
+        .balign 4
+        .globl  probe_relocs
+probe_relocs:
+        .fill   PROBE_RELOCS_SIZE, 1, 0
+#endif
 
         .bss
         .balign 16

@@ -149,6 +149,7 @@ void probe_json(const struct probe_report *r, probe_out_fn out, void *ctx) {
         hex(j, "entry", r->img.entry);
         hex(j, "bss_start", r->img.bss_start);
         hex(j, "bss_end", r->img.bss_end);
+        hex(j, "linked", r->img.linked);
         num(j, "bss_nonzero_dwords", st->bss_nonzero);
         close_obj(j);
 

@@ -15,6 +15,7 @@
 #define PROBE_CS 0x08
 
 extern struct probe_state probe_state;
+extern uint32_t probe_load_delta;       /* entry.S: runtime minus link address */
 extern char __probe_start[], __probe_end[], __bss_start[], __bss_end[];
 extern char probe_entry[], probe_exc_stubs[];
 
@@ -113,6 +114,8 @@ void probe_main(void) {
         serial_init();
         puts_("\r\nPROBE: PVH conformance probe, start_info at ");
         puthex(probe_state.ebx);
+        puts_(", running at ");
+        puthex((uint32_t)(uintptr_t)__probe_start);
         puts_("\r\n");
 
         struct probe_image img = {
@@ -121,6 +124,7 @@ void probe_main(void) {
                 .entry = (uint32_t)(uintptr_t)probe_entry,
                 .bss_start = (uint32_t)(uintptr_t)__bss_start,
                 .bss_end = (uint32_t)(uintptr_t)__bss_end,
+                .linked = (uint32_t)(uintptr_t)__probe_start - probe_load_delta,
         };
         struct probe_mem mem = { phys_read, 0 };
         probe_check(&probe_state, &img, &mem, &report);

@@ -739,6 +739,239 @@ static void test_qemu_same_headers(void) {
         CHECK_EQ(qemu_kernel_header_span(blob, sizeof(blob)), 0);
 }
 
+/* --- XEN_ELFNOTE_PHYS32_RELOC (note 19) ------------------------------------ */
+
+/* A note named name (4 bytes with the NUL), of type, with descsz bytes of
+ * v (as far as v goes; the rest zero); returns its size. */
+static size_t put_note(unsigned char *p, const char name[4], uint32_t type, uint32_t descsz, const uint32_t *v,
+                       size_t nv) {
+        Elf32_Nhdr nh = { 4, descsz, type };
+        size_t n = 0;
+        memcpy(p + n, &nh, sizeof(nh));
+        n += sizeof(nh);
+        memcpy(p + n, name, 4);
+        n += 4;
+        memset(p + n, 0, (descsz + 3) & ~3u);
+        if (v)
+                memcpy(p + n, v, nv * 4 < descsz ? nv * 4 : descsz);
+        return n + ((descsz + 3) & ~3u);
+}
+
+/* build64() with a relocation note after its other notes. */
+static void build64_reloc(struct image *im, uint32_t descsz, const uint32_t *v, size_t nv) {
+        build64(im);
+        Elf64_Phdr *ph = phdrs64(im);
+        ph[2].p_filesz += put_note(im->b + NOTE_OFF + ph[2].p_filesz, "Xen", XEN_ELFNOTE_PHYS32_RELOC, descsz, v, nv);
+        ph[2].p_memsz = ph[2].p_filesz;
+}
+
+static const uint32_t LINUX_RELOC[3] = { 0x200000, 0x1000000, 0x3fffffff };
+
+static void test_reloc_note_good(void) {
+        struct image im;
+        struct elf_kernel k;
+
+        /* No note: not relocatable; the image bounds are known anyway. */
+        build64(&im);
+        CHECK_EQ(parse(&im, &k), ELF_KERNEL_OK);
+        CHECK(!k.has_reloc);
+        CHECK_EQ(k.reloc_align, 0);
+        CHECK_EQ(k.image_start, TEXT_PADDR);
+        CHECK_EQ(k.image_end, TEXT_PADDR + 0x7000);     /* data at +0x4000, 0x3000 bytes */
+
+        /* What Linux 6.12+ emits (arch/x86/platform/pvh/head.S). */
+        build64_reloc(&im, 12, LINUX_RELOC, 3);
+        CHECK_EQ(parse(&im, &k), ELF_KERNEL_OK);
+        CHECK(k.has_reloc);
+        CHECK_EQ(k.reloc_align, 0x200000);
+        CHECK_EQ(k.reloc_min, 0x1000000);
+        CHECK_EQ(k.reloc_max, 0x3fffffff);
+        CHECK_EQ(k.pvh_entry, PVH_ENTRY);
+
+        /* Fewer values: the defaults for the rest. */
+        build64_reloc(&im, 8, LINUX_RELOC, 3);
+        CHECK_EQ(parse(&im, &k), ELF_KERNEL_OK);
+        CHECK_EQ(k.reloc_align, 0x200000);
+        CHECK_EQ(k.reloc_min, 0x1000000);
+        CHECK_EQ(k.reloc_max, 0xffffffff);
+        {
+                const uint32_t v[1] = { 0x1000 };
+                build64_reloc(&im, 4, v, 1);
+                CHECK_EQ(parse(&im, &k), ELF_KERNEL_OK);
+                CHECK_EQ(k.reloc_align, 0x1000);
+                CHECK_EQ(k.reloc_min, 0);
+                CHECK_EQ(k.reloc_max, 0xffffffff);
+        }
+
+        /* No alignment in the note: the largest PT_LOAD p_align if >= 4 KiB ... */
+        build64_reloc(&im, 0, NULL, 0);
+        phdrs64(&im)[1].p_align = 0x200000 * 2;
+        CHECK_EQ(parse(&im, &k), ELF_KERNEL_OK);
+        CHECK(k.has_reloc);
+        CHECK_EQ(k.reloc_align, 0x400000);
+        CHECK_EQ(k.reloc_min, 0);
+        CHECK_EQ(k.reloc_max, 0xffffffff);
+        build64_reloc(&im, 0, NULL, 0);
+        CHECK_EQ(parse(&im, &k), ELF_KERNEL_OK);
+        CHECK_EQ(k.reloc_align, 0x1000);                /* build64()'s p_align, exactly 4 KiB */
+        /* ... else the default. */
+        build64_reloc(&im, 0, NULL, 0);
+        phdrs64(&im)[0].p_align = 0x800;
+        phdrs64(&im)[1].p_align = 0;
+        CHECK_EQ(parse(&im, &k), ELF_KERNEL_OK);
+        CHECK_EQ(k.reloc_align, ELF_KERNEL_RELOC_DEFAULT_ALIGN);
+        /* The PT_NOTE's p_align does not count. */
+        build64_reloc(&im, 0, NULL, 0);
+        phdrs64(&im)[2].p_align = 0x10000;
+        CHECK_EQ(parse(&im, &k), ELF_KERNEL_OK);
+        CHECK_EQ(k.reloc_align, 0x1000);
+
+        /* min == max is a (tiny) window, not an error. */
+        {
+                const uint32_t v[3] = { 0x200000, 0x2000000, 0x2000000 };
+                build64_reloc(&im, 12, v, 3);
+                CHECK_EQ(parse(&im, &k), ELF_KERNEL_OK);
+                CHECK_EQ(k.reloc_min, 0x2000000);
+        }
+
+        /* Another owner's note 19 is not Xen's. */
+        build64(&im);
+        {
+                Elf64_Phdr *ph = phdrs64(&im);
+                ph[2].p_filesz += put_note(im.b + NOTE_OFF + ph[2].p_filesz, "Xem", XEN_ELFNOTE_PHYS32_RELOC, 2,
+                                           LINUX_RELOC, 3);
+                CHECK_EQ(parse(&im, &k), ELF_KERNEL_OK);
+                CHECK(!k.has_reloc);
+        }
+
+        /* The first relocation note counts; a second, even a bad one, is not read. */
+        build64_reloc(&im, 12, LINUX_RELOC, 3);
+        {
+                Elf64_Phdr *ph = phdrs64(&im);
+                ph[2].p_filesz += put_note(im.b + NOTE_OFF + ph[2].p_filesz, "Xen", XEN_ELFNOTE_PHYS32_RELOC, 2,
+                                           LINUX_RELOC, 3);
+                CHECK_EQ(parse(&im, &k), ELF_KERNEL_OK);
+                CHECK_EQ(k.reloc_min, 0x1000000);
+        }
+
+        /* ELF32 too, the note before the PVH entry note. */
+        build32(&im);
+        {
+                Elf32_Phdr *ph = (Elf32_Phdr *)(im.b + sizeof(Elf32_Ehdr));
+                size_t n = put_note(im.b + NOTE_OFF, "Xen", XEN_ELFNOTE_PHYS32_RELOC, 12, LINUX_RELOC, 3);
+                n += put_notes(im.b + NOTE_OFF + n, 4, PVH_ENTRY);
+                ph[1].p_filesz = ph[1].p_memsz = n;
+                CHECK_EQ(parse(&im, &k), ELF_KERNEL_OK);
+                CHECK(k.has_reloc);
+                CHECK_EQ(k.reloc_max, 0x3fffffff);
+                CHECK_EQ(k.pvh_entry, PVH_ENTRY);
+                CHECK_EQ(k.image_start, TEXT_PADDR);
+                CHECK_EQ(k.image_end, TEXT_PADDR + 0x2400);
+        }
+}
+
+static void test_reloc_note_errors(void) {
+        struct image im;
+        struct elf_kernel k;
+
+        /* Descriptor sizes other than 0, 4, 8, 12. */
+        static const uint32_t bad_sizes[] = { 1, 2, 6, 11, 16, 0x100 };
+        for (size_t i = 0; i < sizeof(bad_sizes) / sizeof(bad_sizes[0]); i++) {
+                build64_reloc(&im, bad_sizes[i], LINUX_RELOC, 3);
+                CHECK_EQ(parse(&im, &k), ELF_KERNEL_ERR_RELOC_NOTE_BAD_SIZE);
+                CHECK_EQ(k.error_phdr, 2);
+        }
+
+        /* Alignment: zero, below 4 KiB, not a power of two. */
+        static const uint32_t bad_aligns[] = { 0, 1, 0x800, 0x300000, 0x80000001u, 0xffffffffu };
+        for (size_t i = 0; i < sizeof(bad_aligns) / sizeof(bad_aligns[0]); i++) {
+                uint32_t v[3] = { bad_aligns[i], 0x1000000, 0x3fffffff };
+                build64_reloc(&im, 12, v, 3);
+                CHECK_EQ(parse(&im, &k), ELF_KERNEL_ERR_RELOC_BAD_ALIGN);
+        }
+        {
+                uint32_t v[3] = { 0x80000000u, 0, 0xffffffffu };     /* 2 GiB is a power of two */
+                build64_reloc(&im, 12, v, 3);
+                CHECK_EQ(parse(&im, &k), ELF_KERNEL_OK);
+                CHECK_EQ(k.reloc_align, 0x80000000u);
+        }
+        /* ... or from a PT_LOAD p_align that is not a power of two. */
+        build64_reloc(&im, 0, NULL, 0);
+        phdrs64(&im)[1].p_align = 0x3000;
+        CHECK_EQ(parse(&im, &k), ELF_KERNEL_ERR_RELOC_BAD_ALIGN);
+
+        /* Minimum above maximum. */
+        {
+                uint32_t v[3] = { 0x200000, 0x40000000, 0x3fffffff };
+                build64_reloc(&im, 12, v, 3);
+                CHECK_EQ(parse(&im, &k), ELF_KERNEL_ERR_RELOC_MIN_ABOVE_MAX);
+        }
+
+        /* The note's descriptor runs past its segment. */
+        build64_reloc(&im, 12, LINUX_RELOC, 3);
+        phdrs64(&im)[2].p_filesz -= 4;
+        CHECK_EQ(parse(&im, &k), ELF_KERNEL_ERR_NOTE_PAST_SEGMENT_END);
+
+        /* Without the PVH entry note, that error comes first. */
+        build64(&im);
+        {
+                Elf64_Phdr *ph = phdrs64(&im);
+                ph[2].p_filesz = put_note(im.b + NOTE_OFF, "Xen", XEN_ELFNOTE_PHYS32_RELOC, 12, LINUX_RELOC, 3);
+                CHECK_EQ(parse(&im, &k), ELF_KERNEL_ERR_NO_PVH_NOTE);
+        }
+
+        CHECK_STR(elf_kernel_strerror(ELF_KERNEL_ERR_RELOC_NOTE_BAD_SIZE),
+                  "relocation note (Xen ELF note 19) has a descriptor that is not 0, 4, 8 or 12 bytes; the file is corrupt");
+        CHECK_STR(elf_kernel_strerror(ELF_KERNEL_ERR_RELOC_BAD_ALIGN),
+                  "relocation alignment (Xen ELF note 19, or the largest PT_LOAD p_align) is not a power of two of at least 4 KiB; the file is corrupt");
+        CHECK_STR(elf_kernel_strerror(ELF_KERNEL_ERR_RELOC_MIN_ABOVE_MAX),
+                  "relocation note (Xen ELF note 19) has a minimum address above its maximum; the file is corrupt");
+}
+
+static void test_relocate(void) {
+        struct image im;
+        struct elf_kernel k, before;
+
+        build64_reloc(&im, 12, LINUX_RELOC, 3);
+        CHECK_EQ(parse(&im, &k), ELF_KERNEL_OK);
+        before = k;
+        CHECK_EQ(elf_kernel_relocate(&k, 0x800000), 0);
+        CHECK_EQ(k.segments[0].paddr, TEXT_PADDR + 0x800000);
+        CHECK_EQ(k.segments[1].paddr, TEXT_PADDR + 0x4000 + 0x800000);
+        CHECK_EQ(k.segments[0].file_offset, before.segments[0].file_offset);
+        CHECK_EQ(k.segments[1].mem_size, before.segments[1].mem_size);
+        CHECK_EQ(k.pvh_entry, PVH_ENTRY + 0x800000);
+        CHECK_EQ(k.image_start, TEXT_PADDR + 0x800000);
+        CHECK_EQ(k.image_end, before.image_end + 0x800000);
+        /* And back down: a "negative" delta. */
+        CHECK_EQ(elf_kernel_relocate(&k, (uint64_t)-0xA00000), 0);
+        CHECK_EQ(k.segments[0].paddr, TEXT_PADDR - 0x200000);
+        CHECK_EQ(k.pvh_entry, PVH_ENTRY - 0x200000);
+
+        /* Refused, and nothing changed: not a multiple of the alignment ... */
+        k = before;
+        CHECK_EQ(elf_kernel_relocate(&k, 0x100000), -1);
+        CHECK_EQ(elf_kernel_relocate(&k, (uint64_t)-0x100000), -1);
+        /* ... below 0 ... */
+        CHECK_EQ(elf_kernel_relocate(&k, (uint64_t)-0x1200000), -1);
+        /* ... past 4 GiB, by one byte's worth of alignment ... */
+        CHECK_EQ(elf_kernel_relocate(&k, 0x100000000ull - 0x200000 - TEXT_PADDR + 0x200000), -1);
+        CHECK_EQ(memcmp(&k, &before, sizeof(k)), 0);
+        /* ... while ending exactly at 4 GiB is fine (image 0x7000 bytes). */
+        {
+                uint64_t d = 0x100000000ull - 0x200000 - TEXT_PADDR;
+                CHECK_EQ(elf_kernel_relocate(&k, d), 0);
+                CHECK_EQ(k.image_start, 0xFFE00000u);
+                k = before;
+        }
+        /* ... and a kernel without the note is never moved. */
+        build64(&im);
+        CHECK_EQ(parse(&im, &k), ELF_KERNEL_OK);
+        CHECK_EQ(elf_kernel_relocate(&k, 0x200000), -1);
+        CHECK_EQ(k.segments[0].paddr, TEXT_PADDR);
+        CHECK_EQ(elf_kernel_relocate(&k, 0), -1);
+}
+
 int main(void) {
         RUN(test_good_elf64);
         RUN(test_good_elf32);
@@ -755,5 +988,8 @@ int main(void) {
         RUN(test_every_error_has_a_message);
         RUN(test_qemu_headers_only_layout);
         RUN(test_qemu_same_headers);
+        RUN(test_reloc_note_good);
+        RUN(test_reloc_note_errors);
+        RUN(test_relocate);
         return tl_summary("elf_kernel");
 }

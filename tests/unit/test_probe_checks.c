@@ -145,7 +145,7 @@ static void good(void) {
         for (int i = PROBE_SEG_DS; i <= PROBE_SEG_GS; i++)
                 seg(i, 0x10, DESC_DATA32);
         seg(PROBE_SEG_TR, 0x18, DESC_TSS32_BUSY);
-        img = (struct probe_image){ 0x2000000, 0x200B440, 0x2000000, 0x2005140, 0x200B440 };
+        img = (struct probe_image){ 0x2000000, 0x200B440, 0x2000000, 0x2005140, 0x200B440, 0x2000000 };
 
         map_region(LOW, 0x10000);
         *si() = (struct hvm_start_info){
@@ -712,6 +712,7 @@ static void test_json(void) {
         CHECK(strstr(jbuf, "\"memmap\":[{\"addr\":\"0x0\",\"size\":\"0x9fc00\",\"type\":1,"));
         CHECK(strstr(jbuf, "\"ram_total_kib\":"));
         CHECK(strstr(jbuf, "\"overlap\":null"));
+        CHECK(strstr(jbuf, "\"bss_end\":\"0x200b440\",\"linked\":\"0x2000000\","));
 
         st.seg[PROBE_SEG_TR] = (struct probe_seg_raw){ 0, PSEG_NULL, 0, 0 };
         run();
