@@ -3,7 +3,8 @@
 #   make          build/pvhboot.efi
 #   make demo     build, fetch the Debian cloud kernel, boot it in QEMU
 #   make check    host unit tests (ASan/UBSan), a short fuzz pass, QEMU integration tests
-#   make check-full   the same with the full machine matrix and a longer fuzz pass
+#   make check-full   the same with the full machine and compatibility matrices and a longer fuzz pass
+#   make matrix-table README's compatibility table from the last matrix run
 #   make unit     host unit tests only
 #   make fuzz     libFuzzer targets, FUZZ_SECONDS each (default 60)
 
@@ -134,6 +135,13 @@ CHECK_FUZZ_SECONDS ?= 10
 .PHONY: check-full
 check-full:
 	$(MAKE) check CHECK_FUZZ_SECONDS=120 PVHTEST_FULL=1
+
+# The compatibility matrix's table in README.md, from the results the last
+# run of tests/integration/test_compat_matrix.py left in build/matrix/results
+# (make check-full runs every cell).
+.PHONY: matrix-table
+matrix-table:
+	$(PYTHON) scripts/matrix-table --readme README.md
 
 .PHONY: demo
 demo:

@@ -20,6 +20,7 @@
 #include "layout.h"
 #include "load_plan.h"
 #include "menu.h"
+#include "mtrr_plan.h"
 #include "pe_image.h"
 #include "sha256.h"
 #include "start_info.h"
@@ -135,6 +136,7 @@ struct boot_state {
         struct handoff_params *params;
         EFI_PHYSICAL_ADDRESS handoff;
         struct efi_memmap memmap;
+        struct mtrr_plan mtrr;          /* for the final memory map: written after ExitBootServices */
         bool measured;                  /* PCRs extended: a later failure extends an error separator */
         bool exit_tried;                /* ExitBootServices called: boot services may be gone */
         struct tpm_log_copy tpm_log;
@@ -225,6 +227,15 @@ EFI_STATUS entry_prepare(struct boot_request *req, struct boot_state *st);
  * larger buffer if the map outgrew it. */
 EFI_STATUS exit_check_map(const struct boot_request *req, struct boot_state *st, bool may_allocate);
 EFI_STATUS exit_boot_services(struct boot_request *req, struct boot_state *st);
+/* mtrr.c: plan the write-back ranges the memory map in st needs (st->block's
+ * PVH map and command line, st->memmap); fails, with one line naming
+ * disable_mtrr_trim, only when Linux would remove RAM that pvhboot cannot
+ * make write-back. */
+EFI_STATUS mtrr_check(const struct boot_state *st, struct mtrr_plan *plan);
+/* Say what the plan does, before ExitBootServices (one line, or none). */
+void mtrr_report(const struct mtrr_plan *plan);
+/* After ExitBootServices: write the plan's ranges (cannot fail). */
+void mtrr_apply(const struct mtrr_plan *plan);
 __attribute__((noreturn)) void enter_kernel(const struct boot_state *st);
 
 #endif

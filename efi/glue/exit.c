@@ -20,7 +20,8 @@ EFI_STATUS exit_check_map(const struct boot_request *req, struct boot_state *st,
         err = start_info_set_memmap(st->block, st->memmap.buffer, st->memmap.size, st->memmap.desc_size);
         if (err != PVH_MEMMAP_OK)
                 return log_error(EFI_LOAD_ERROR, L"memory map: %a", pvh_memmap_strerror(err));
-        return EFI_SUCCESS;
+        /* The RAM of this map must be write-back, or Linux trims it. */
+        return mtrr_check(st, &st->mtrr);
 }
 
 static void last_words(const struct boot_request *req, const struct boot_state *st) {
@@ -32,6 +33,7 @@ static void last_words(const struct boot_request *req, const struct boot_state *
                          pages_bytes(0) - st->staging_bytes - page_align_up(st->initrd_size),
                          req->image->ImageSize);
         timing_print();
+        mtrr_report(&st->mtrr);
         log_info(L"command line: %a", req->options.cmdline);
         log_info(L"starting kernel at 0x%x", st->kernel.pvh_entry);
 }
@@ -46,7 +48,28 @@ static void last_words(const struct boot_request *req, const struct boot_state *
  * 4 MB of EfiBootServicesCode cost such a kernel 0.1-0.4 s before /init.
  * One fw_cfg DMA per range zeroes them at host speed and drops their
  * translations with it. Free memory by now (UEFI 2.10, 7.4), and none of
- * pvhboot's: its own pages are EfiLoaderCode/EfiLoaderData. */
+ * pvhboot's: its own pages are EfiLoaderCode/EfiLoaderData. But pvhboot
+ * still runs on the firmware's stack, page tables and descriptor tables
+ * until the handoff leaves long mode, and U-Boot keeps its stack in the
+ * one EfiBootServicesCode range that holds its own image (zeroing it
+ * crashed every boot there): a range that holds any of them is left
+ * alone. */
+static bool holds_live_firmware_state(UINT64 start, UINT64 end) {
+        UINT64 rsp, cr3;
+        struct {
+                UINT16 limit;
+                UINT64 base;
+        } __attribute__((packed)) gdtr, idtr;
+
+        __asm__ volatile("mov %%rsp, %0" : "=r"(rsp));
+        __asm__ volatile("mov %%cr3, %0" : "=r"(cr3));
+        __asm__ volatile("sgdt %0" : "=m"(gdtr));
+        __asm__ volatile("sidt %0" : "=m"(idtr));
+        cr3 &= ~(UINT64)0xFFF;
+        return (rsp >= start && rsp < end) || (cr3 >= start && cr3 < end) || (gdtr.base >= start && gdtr.base < end) ||
+               (idtr.base >= start && idtr.base < end);
+}
+
 static void zero_firmware_code(const struct boot_state *st) {
         const UINT8 *p = st->memmap.buffer;
 
@@ -54,7 +77,7 @@ static void zero_firmware_code(const struct boot_state *st) {
                 const EFI_MEMORY_DESCRIPTOR *d = (const EFI_MEMORY_DESCRIPTOR *)(p + off);
                 UINT64 start = d->PhysicalStart, left = d->NumberOfPages * EFI_PAGE_SIZE;
 
-                if (d->Type != EfiBootServicesCode)
+                if (d->Type != EfiBootServicesCode || holds_live_firmware_state(start, start + left))
                         continue;
                 while (left) {
                         UINT32 n = left > 0x40000000u ? 0x40000000u : (UINT32)left;
@@ -91,6 +114,7 @@ EFI_STATUS exit_boot_services(struct boot_request *req, struct boot_state *st) {
                 if (!EFI_ERROR(status)) {
                         tpm_log_after_exit(st);         /* the firmware's PCR 5 events; cannot fail */
                         timing_mark("ebs-done", 0);
+                        mtrr_apply(&st->mtrr);          /* planned with this map; cannot fail */
                         if (zero_code) {
                                 zero_firmware_code(st);
                                 timing_mark("code-zeroed", 0);
