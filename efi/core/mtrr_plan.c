@@ -313,6 +313,12 @@ static enum mtrr_verdict decide(const struct mtrr_state *state, const struct hvm
                 /* Each block added makes from write-back, so this ends. */
                 while (next_uncached(&var, a, pvh_map[i].addr + pvh_map[i].size, &from, &to)) {
                         unsigned slot;
+                        /* 11.11.2.3: the base and mask bits above MAXPHYADDR
+                         * are reserved (writing them faults), so RAM up
+                         * there cannot be given a range. */
+                        if (from >> phys_bits)
+                                return because(plan, MTRR_CANNOT,
+                                               "RAM lies above the processor's physical address width");
                         if (!may_be_wb_stretch(&may, firmware_ranges, from, &lo, &hi))
                                 return because(plan, MTRR_CANNOT,
                                                "RAM lies in a variable MTRR of another type than write-back");

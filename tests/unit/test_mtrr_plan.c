@@ -437,8 +437,28 @@ static void test_cmdline(void) {
         CHECK(kernel_cmdline_has_param("disable_mtrr_trim\xA0quiet", w)); /* Linux's isspace(0xA0) */
 }
 
+/* U-Boot's state with RAM above the CPU's 40 address bits (found by
+ * fuzz_mtrr_plan): no range can be written there (the base and mask bits
+ * above MAXPHYADDR are reserved and writing them faults), so nothing is
+ * written at all. */
+static void test_ram_above_maxphyaddr(void) {
+        struct mtrr_state s = uboot_state();
+        struct maps m;
+        struct mtrr_plan p;
+
+        uboot_512m(&m);
+        m.pvh[m.nr_pvh++] = (struct hvm_memmap_table_entry){ .addr = 1ull << 40, .size = GIB,
+                                                             .type = XEN_HVM_MEMMAP_TYPE_RAM };
+        plan(&s, &m, &p);
+        CHECK_EQ(p.verdict, MTRR_CANNOT);
+        CHECK_STR(p.why, "RAM lies above the processor's physical address width");
+        CHECK_EQ(p.nr_writes, 0);
+        CHECK(p.linux_trims);
+}
+
 int main(void) {
         RUN(test_uboot);
+        RUN(test_ram_above_maxphyaddr);
         RUN(test_ovmf_keeps);
         RUN(test_keep_when_off_or_absent);
         RUN(test_already_write_back);
