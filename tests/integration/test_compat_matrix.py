@@ -203,6 +203,11 @@ def qemu_cpu_args(kernel, col):
     return []
 
 
+# The tree's revision when this run started (pvhboot.efi is built from it
+# before the tests run).
+SOURCE_REVISION = subprocess.run(["git", "-C", H.REPO, "describe", "--always", "--dirty"],
+                                 stdout=subprocess.PIPE, stderr=subprocess.DEVNULL).stdout.decode().strip()
+
 _PLACED_RE = re.compile(r"pvhboot: kernel relocated.*")
 _ERROR_RE = re.compile(r"pvhboot: error: .*")
 
@@ -216,8 +221,7 @@ def write_result(cell, col, outcome, reason, seconds, log_path, qemu_version, ex
         "s3": col.s3, "qemu": qemu_version, "qemu_args": list(extra), "machine": cell.machine, "mem": cell.mem,
         "expected": cell.expect, "outcome": outcome, "reason": reason, "seconds": round(seconds, 1),
         "log": os.path.relpath(log_path, H.REPO),
-        "pvhboot": subprocess.run(["git", "-C", H.REPO, "describe", "--always", "--dirty"],
-                                  stdout=subprocess.PIPE, stderr=subprocess.DEVNULL).stdout.decode().strip(),
+        "pvhboot": SOURCE_REVISION,
         "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
     }
     with open(os.path.join(RESULTS, _id(cell) + ".json"), "w") as f:
