@@ -25,6 +25,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "kernel_cmdline.h"   /* kernel_cmdline_has_param(disable_mtrr_trim) */
 #include "pvh_start_info.h"
 
 /* 11.11.1 "MTRR Feature Identification" and 11.11.2 "Setting Memory Ranges
@@ -120,13 +121,5 @@ struct mtrr_plan {
 void mtrr_plan_make(const struct mtrr_state *state, const struct hvm_memmap_table_entry *pvh_map,
                     size_t pvh_entries, const void *efi_map, size_t efi_map_size, size_t desc_size,
                     struct mtrr_plan *plan);
-
-/*
- * True when Linux's early parameter parsing (parse_args() with next_arg()
- * and parameq() in kernel/params.c) sees the parameter name in cmdline:
- * "name" or "name=value", quoted or not, '-' and '_' alike; nothing after
- * a bare "--" counts (those words go to init).
- */
-bool kernel_cmdline_has_param(const char *cmdline, const char *name);
 
 #endif

@@ -21,6 +21,8 @@
  */
 #include "pvh_memmap.h"
 
+#include "kernel_cmdline.h"
+
 #define PHYS_LIMIT (1ull << 52)
 
 uint32_t pvh_memmap_type_from_efi(uint32_t efi_type) {
@@ -62,11 +64,6 @@ bool efi_memory_descriptor_is_ram(const struct efi_memory_descriptor *d) {
         return efi_memory_type_is_ram(d->type) && !(d->attribute & EFI_MEMORY_SP);
 }
 
-static int is_space(char c) {
-        /* Linux's isspace() on its _ctype[]: also 0xA0 (Latin-1 NBSP). */
-        return c == ' ' || (c >= '\t' && c <= '\r') || (unsigned char)c == 0xA0;
-}
-
 static bool span_is(const char *s, size_t len, const char *want) {
         size_t i = 0;
         for (; i < len && want[i]; i++)
@@ -91,49 +88,19 @@ static bool list_has(const char *val, size_t len, const char *option) {
 }
 
 unsigned pvh_memmap_flags_for_cmdline(const char *s) {
+        struct kernel_param param;
         unsigned flags = 0;
-        size_t i = 0;
+        size_t pos = 0;
 
-        while (is_space(s[i]))
-                i++;
-        while (s[i]) {
-                /* next_arg(): [p, p + n) the word, '=' at eq (0: none). */
-                size_t p = i, n, eq = 0, v, vlen;
-                int in_quote = 0, quoted = 0;
-
-                if (s[p] == '"') {
-                        p++;
-                        in_quote = quoted = 1;
-                }
-                for (n = 0; s[p + n]; n++) {
-                        if (is_space(s[p + n]) && !in_quote)
-                                break;
-                        if (eq == 0 && s[p + n] == '=')
-                                eq = n;
-                        if (s[p + n] == '"')
-                                in_quote = !in_quote;
-                }
-                i = p + n + (s[p + n] ? 1 : 0);
-                while (is_space(s[i]))
-                        i++;
-                if (!eq)
-                        continue;       /* no value: not efi=... */
-                v = eq + 1;
-                vlen = n - v;
-                if (s[p + v] == '"') {
-                        v++;
-                        vlen = n - v;
-                        if (vlen > 0 && s[p + n - 1] == '"')
-                                vlen--;
-                } else if (quoted && vlen > 0 && s[p + n - 1] == '"')
-                        vlen--;
-                if (span_is(s + p, eq, "efi")) {
-                        if (list_has(s + p + v, vlen, "nosoftreserve"))
+        /* The last efi= decides, as each one sets the flags anew; like the
+         * EFI stub, the whole line, "--" and after included. */
+        while (kernel_cmdline_next(s, &pos, &param))
+                if (param.has_value && kernel_param_is(&param, "efi")) {
+                        if (list_has(param.value, param.value_len, "nosoftreserve"))
                                 flags |= PVH_MEMMAP_NO_SOFT_RESERVE;
                         else
                                 flags &= ~PVH_MEMMAP_NO_SOFT_RESERVE;
                 }
-        }
         return flags;
 }
 
