@@ -383,6 +383,19 @@ def run_ovmf(esp_img, log_path, mem="512M", smp=1, timeout=120, vars_dir=None,
                    stop_on, keys)
 
 
+def run_uboot(rom, disk, log_path, mem="512M", smp=1, machine="pc", disk_if="virtio", commands=None,
+              stop_on=(), extra=(), timeout=120, qemu=None):
+    """Boot U-Boot (-bios rom) with disk as its only disk.  commands: stop
+    its autoboot and type these at the `=> ` prompt, in order (the last one
+    should boot)."""
+    argv = _common(mem, smp, machine, qemu) + [
+        "-bios", rom, "-drive", "file=%s,format=raw,if=%s" % (disk, disk_if)] + list(extra)
+    keys = []
+    if commands:
+        keys = [("Hit any key to stop autoboot", b" ")] + [("=> ", c.encode() + b"\r") for c in commands]
+    return run(argv, log_path, timeout, skip_shell_countdown=False, stop_on=stop_on, keys=keys)
+
+
 def run_direct(kernel, initrd, append, log_path, mem="512M", smp=1, timeout=120,
                extra=()):
     """QEMU's own PVH loader (-kernel vmlinux, SeaBIOS): reference boot."""

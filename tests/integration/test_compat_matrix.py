@@ -260,11 +260,9 @@ def boot_cell(cell, col, pvhboot_efi, initrd, work, log_path, qemu_bin):
         # U-Boot's built-in bootargs would replace pvhboot.conf's options
         # (docs/u-boot.md): stop its autoboot, delete them, boot.
         rom = os.path.join(firmware_dir("uboot"), "u-boot.rom")
-        argv = qemu._common(cell.mem, 2, cell.machine, qemu_bin) + [
-            "-bios", rom, "-drive", "file=%s,format=raw,if=virtio" % esp] + extra
-        keys = [("Hit any key to stop autoboot", b" "), ("=> ", b"setenv bootargs\r"), ("=> ", b"boot\r")]
-        return qemu.run(argv, log_path, H.BOOT_TIMEOUT + 60, skip_shell_countdown=False, stop_on=stop,
-                        keys=keys), cmdline
+        return qemu.run_uboot(rom, esp, log_path, mem=cell.mem, smp=2, machine=cell.machine,
+                              commands=["setenv bootargs", "boot"], stop_on=stop, extra=extra,
+                              timeout=H.BOOT_TIMEOUT + 60, qemu=qemu_bin), cmdline
     fw = firmware_dir(col.firmware)
     return qemu.run_ovmf(esp, log_path, mem=cell.mem, smp=2, machine=cell.machine,
                          firmware=(os.path.join(fw, "code.fd"), os.path.join(fw, "vars.fd")),

@@ -81,16 +81,8 @@ def make_esp(work, kernel, pvhboot_efi, conf_options):
 
 
 def run_uboot(rom, esp, log_path, machine, disk_if, commands=None, stop_on=()):
-    """Boot U-Boot; with commands, stop its autoboot and type them at the
-    `=> ` prompt (the last one boots)."""
-    argv = [qemu.QEMU, "-machine", "%s,accel=%s" % (machine, qemu.accel()), "-m", MEM, "-smp", "1",
-            "-nodefaults", "-nic", "none", "-display", "none", "-monitor", "none",
-            "-chardev", "stdio,id=ser0,signal=off", "-serial", "chardev:ser0", "-no-reboot",
-            "-bios", rom, "-drive", "file=%s,format=raw,if=%s" % (esp, disk_if)]
-    keys = []
-    if commands:
-        keys = [("Hit any key to stop autoboot", b" ")] + [("=> ", c.encode() + b"\r") for c in commands]
-    return qemu.run(argv, log_path, H.BOOT_TIMEOUT, skip_shell_countdown=False, stop_on=stop_on, keys=keys)
+    return qemu.run_uboot(rom, esp, log_path, mem=MEM, smp=1, machine=machine, disk_if=disk_if,
+                          commands=commands, stop_on=stop_on, timeout=H.BOOT_TIMEOUT)
 
 
 def pvhboot_cmdline(result):
