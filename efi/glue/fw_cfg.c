@@ -77,14 +77,13 @@ EFI_STATUS fw_cfg_read(UINT16 select, UINT64 offset, void *buf, UINT64 len) {
 /* CPUID leaf 0x40000000 of QEMU's TCG (KVM says "KVMKVMKVM", real CPUs
  * have no hypervisor leaf): under TCG the fw_cfg device is QEMU's. */
 bool fw_cfg_under_tcg(void) {
-        UINT32 eax = 1, ebx, ecx, edx, sig[3];
+        UINT32 r[4];
 
-        __asm__ volatile("cpuid" : "+a"(eax), "=b"(ebx), "=c"(ecx), "=d"(edx));
-        if (!(ecx & (1u << 31)))                /* CPUID.1:ECX.hypervisor */
+        cpuid(1, r);
+        if (!(r[2] & (1u << 31)))               /* CPUID.1:ECX.hypervisor */
                 return false;
-        eax = 0x40000000;
-        __asm__ volatile("cpuid" : "+a"(eax), "=b"(sig[0]), "=c"(sig[1]), "=d"(sig[2]));
-        return CompareMem(sig, "TCGTCGTCGTCG", 12) == 0;
+        cpuid(0x40000000, r);                   /* signature in EBX, ECX, EDX */
+        return CompareMem(&r[1], "TCGTCGTCGTCG", 12) == 0;
 }
 
 /* No boot services: also after ExitBootServices. A DMA read with an item

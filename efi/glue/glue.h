@@ -33,6 +33,11 @@ static inline void pool_freep(void *p) {
 #define _cleanup_pool_ _cleanup_(pool_freep)
 
 /* Bytes rounded up to whole pages. */
+/* CPUID leaf (subleaf 0): r = EAX, EBX, ECX, EDX. */
+static inline void cpuid(UINT32 leaf, UINT32 r[4]) {
+        __asm__ volatile("cpuid" : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3]) : "a"(leaf), "c"(0));
+}
+
 static inline UINT64 page_align_up(UINT64 bytes) {
         return (bytes + EFI_PAGE_SIZE - 1) & ~(UINT64)(EFI_PAGE_SIZE - 1);
 }

@@ -32,10 +32,6 @@ static void write_msr(UINT32 msr, UINT64 value) {
         __asm__ volatile("wrmsr" : : "c"(msr), "a"((UINT32)value), "d"((UINT32)(value >> 32)) : "memory");
 }
 
-static void cpuid(UINT32 leaf, UINT32 r[4]) {
-        __asm__ volatile("cpuid" : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3]) : "a"(leaf), "c"(0));
-}
-
 /* 11.11.1 "MTRR Feature Identification": CPUID.01H:EDX.MTRR[bit 12] says
  * IA32_MTRRCAP and the MTRRs exist. MAXPHYADDR bounds the address bits of
  * PHYSBASE and PHYSMASK (11.11.2.3); writing a bit above it faults. */
