@@ -23,6 +23,7 @@ WARN := -Wall -Wextra -Werror
 CORE_SRCS := $(sort $(wildcard efi/core/*.c))
 GLUE_SRCS := $(sort $(wildcard efi/glue/*.c))
 HANDOFF_SRCS := efi/handoff/handoff.S
+SBAT_SRC := efi/glue/sbat.S
 
 # --- the EFI application -------------------------------------------------
 EFI_CFLAGS := -std=gnu11 -O2 $(WARN) -Iinclude -I$(EFI_INC) -I$(EFI_INC)/x86_64 \
@@ -40,16 +41,43 @@ EFI_LDFLAGS := -nostdlib -znocombreloc -T $(EFI_LDS) -shared -Bsymbolic --no-und
 	-L$(EFI_LIB)
 
 EFI_OBJS := $(patsubst %.c,$(BUILD)/efi-obj/%.o,$(CORE_SRCS) $(GLUE_SRCS)) \
-            $(patsubst %.S,$(BUILD)/efi-obj/%.o,$(HANDOFF_SRCS))
+            $(patsubst %.S,$(BUILD)/efi-obj/%.o,$(HANDOFF_SRCS) $(SBAT_SRC))
 
 all: $(BUILD)/pvhboot.efi
+
+# --- SBAT (docs/security.md, "SBAT") ---------------------------------------
+# pvhboot's line in its .sbat section: component "pvhboot", generation
+# SBAT_GENERATION. Raise the generation by one (never lower it, never reuse
+# it) when a signed pvhboot has a security bug that a newer build fixes: a
+# SbatLevel entry "pvhboot,N" then makes shim refuse every build whose
+# generation is below N. SBAT_VERSION and SBAT_URL only describe the build.
+# SBAT_EXTRA adds lines, e.g. a distributor's
+#   SBAT_EXTRA="pvhboot.debian,1,Debian,pvhboot,1.0-1,https://tracker.debian.org/pkg/pvhboot"
+SBAT_GENERATION := 1
+SBAT_VERSION ?= $(shell scripts/version)
+SBAT_URL ?= docs/security.md
+SBAT_EXTRA ?=
+SBAT_CSV := $(BUILD)/gen/sbat.csv
+
+# Rewritten only when its text changes, so that pvhboot is relinked only then.
+.PHONY: FORCE
+$(SBAT_CSV): FORCE
+	@mkdir -p $(dir $@)
+	$(Q)$(PYTHON) scripts/pvhimage.py sbat --generation "$(SBAT_GENERATION)" --version "$(SBAT_VERSION)" \
+		--url "$(SBAT_URL)" $(foreach l,$(SBAT_EXTRA),--line "$(l)") > $@.tmp
+	$(Q)if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
+
+$(BUILD)/efi-obj/$(SBAT_SRC:.S=.o): $(SBAT_SRC) $(SBAT_CSV) | efi-deps
+	@mkdir -p $(dir $@)
+	@echo "  AS      $<"
+	$(Q)$(CC) $(EFI_CFLAGS) -DSBAT_CSV='"$(SBAT_CSV)"' -c $< -o $@
 
 # Link an EFI application from objects: pvhboot, and test-only programs.
 define efi_link
 	@echo "  LD      $(2)"
 	$(Q)$(LD) $(EFI_LDFLAGS) $(EFI_CRT0) $(1) -o $(2:.efi=.so) -lefi -lgnuefi
 	$(Q)objcopy -j .text -j .sdata -j .data -j .dynamic -j .dynsym -j .rel \
-		-j .rela -j .rel.* -j .rela.* -j .reloc \
+		-j .rela -j .rel.* -j .rela.* -j .reloc -j .sbat \
 		--target efi-app-x86_64 --subsystem=10 $(2:.efi=.so) $(2)
 endef
 
@@ -85,6 +113,7 @@ efi-deps:
 -include tests/probe/probe.mk
 -include bench/bench.mk
 -include scripts/trust.mk
+-include tests/guest/guest.mk
 
 # --- host build of the core: unit tests ------------------------------------
 HOST_CFLAGS := -std=gnu11 -O1 -g $(WARN) -Iinclude -fsanitize=address,undefined \

@@ -4,7 +4,8 @@
     pvhimage.py pin   IN OUT --kernel VMLINUX [--initrd FILE]... --cmdline TEXT
     pvhimage.py image IN OUT --kernel VMLINUX [--initrd FILE]... [--cmdline TEXT]
     pvhimage.py strip IN OUT              remove all sections this tool adds
-    pvhimage.py list  IN                  (or: show) headers, sections, pins
+    pvhimage.py list  IN                  (or: show) headers, sections, pins, SBAT
+    pvhimage.py sbat  --generation N --version V --url U [--line CSV]...
 
 pin    writes a .pvhpins section: "kernel <sha256>", one "initrd <sha256>" per
        initrd in order, "cmdline <sha256>" (SHA-256 of the files and of the
@@ -17,13 +18,18 @@ image  writes a PVH one-file image: .linux (the vmlinux file), .initrd (the
        Existing .linux/.initrd/.cmdline sections are replaced.
 --cmdline-file FILE reads the command line from a file instead (one trailing
 newline is dropped).
+image --sbat CSV adds a component line to the image's .sbat section (after
+       pvhboot's own lines), e.g. for the kernel it carries.
+sbat   prints the text of pvhboot's .sbat section (the Makefile's build
+       step): shim's header line and "pvhboot,N,pvhboot,pvhboot,V,U", then
+       the --line lines, each checked as shim's SBAT.md requires.
 
 Do this before signing: the output carries no signature.  A signed input's
 certificate table is dropped (with a note); sign the output again
 (`make sign IN=... OUT=...`).
 
 PE32+ editing (Microsoft PE/COFF specification): the sections this tool
-owns (.pvhpins .linux .initrd .cmdline) must come after all others; they
+owns (.sbat .linux .initrd .cmdline .pvhpins) must come after all others; they
 are laid out again after the last other section: VirtualAddress aligned to
 SectionAlignment, raw data at FileAlignment with SizeOfRawData rounded up
 and VirtualSize the exact length (pvhboot reads VirtualSize bytes).
@@ -42,7 +48,15 @@ import signal
 import struct
 import sys
 
-OWN_SECTIONS = (".linux", ".initrd", ".cmdline", ".pvhpins")   # layout order
+OWN_SECTIONS = (".sbat", ".linux", ".initrd", ".cmdline", ".pvhpins")   # layout order
+# .sbat comes with pvhboot.efi (the linker puts it last); strip keeps it.
+ADDED_SECTIONS = OWN_SECTIONS[1:]
+
+# shim's SBAT.md: the first line of every .sbat section, and the number of
+# fields of each line (component_name, component_generation, vendor_name,
+# vendor_package_name, vendor_version, vendor_url; none empty).
+SBAT_HEADER = "sbat,1,SBAT Version,sbat,1,https://github.com/rhboot/shim/blob/main/SBAT.md"
+SBAT_FIELDS = 6
 # IMAGE_SCN_CNT_INITIALIZED_DATA | IMAGE_SCN_MEM_READ (as systemd's ukify).
 DATA_SECTION_FLAGS = 0x40000040
 SECTION_FLAG_BITS = [
@@ -235,11 +249,13 @@ class PEImage:
         notes = []
         if self.cert:
             notes.append("%s was signed; its signature is dropped (sign the output)" % self.path)
-        keep = [s for s in self.sections if s.name_str() not in OWN_SECTIONS]
-        if not keep:
+        # pvhboot's .sbat stays where the linker put it unless replaced.
+        relaid = set(ADDED_SECTIONS) | ({".sbat"} if ".sbat" in replace else set())
+        keep = [s for s in self.sections if s.name_str() not in relaid]
+        if not [s for s in keep if s.name_str() not in OWN_SECTIONS]:
             self.fail("has only pvhboot's own sections; is it pvhboot.efi?")
         own = {s.name_str(): self.section_data(s) for s in self.sections
-               if s.name_str() in OWN_SECTIONS}
+               if s.name_str() in relaid}
         for name, data in replace.items():
             if data is None:
                 own.pop(name, None)
@@ -260,7 +276,7 @@ class PEImage:
         headers = [s.raw for s in keep]
         init_data = self.u32(self.opt + OPT_SIZE_OF_INIT_DATA)
         for s in self.sections:
-            if s.name_str() in OWN_SECTIONS and s.flags & 0x40:
+            if s.name_str() in relaid and s.flags & 0x40:
                 init_data -= s.rawsize
         for name, data in new:
             vsize = len(data)
@@ -378,6 +394,40 @@ def sha256(b):
     return hashlib.sha256(b).hexdigest()
 
 
+def sbat_lines(text, what):
+    """The lines of an SBAT CSV text, checked as shim parses them
+    (sbat.c: parse_sbat_section): ASCII, one component per line, exactly
+    six non-empty fields, a decimal generation >= 1, each component once;
+    the first line is shim's "sbat" header.  Raises PEError naming the
+    line."""
+    if isinstance(text, bytes):
+        text = text.decode("latin-1")
+    if not text.isascii():
+        raise PEError("%s: SBAT text is not ASCII" % what)
+    lines = [ln for ln in text.rstrip("\0").split("\n") if ln != ""]
+    seen = set()
+    for n, line in enumerate(lines, 1):
+        fields = line.split(",")
+        if len(fields) != SBAT_FIELDS or "" in fields or "\0" in line or "\r" in line:
+            raise PEError("%s: SBAT line %d %r: needs %d non-empty comma-separated fields "
+                          "(component,generation,vendor,package,version,url)" % (what, n, line, SBAT_FIELDS))
+        if not fields[1].isdigit() or int(fields[1]) < 1:
+            raise PEError("%s: SBAT line %d %r: the generation must be a number >= 1" % (what, n, line))
+        if fields[0] in seen:
+            raise PEError("%s: SBAT line %d: component %s appears twice" % (what, n, fields[0]))
+        seen.add(fields[0])
+    if not lines or lines[0] != SBAT_HEADER:
+        raise PEError("%s: SBAT text must start with the line %r" % (what, SBAT_HEADER))
+    return lines
+
+
+def cmd_sbat(args):
+    line = ",".join(["pvhboot", args.generation, "pvhboot", "pvhboot", args.version, args.url])
+    text = "\n".join([SBAT_HEADER, line] + args.line) + "\n"
+    sbat_lines(text, "pvhboot's .sbat")
+    sys.stdout.write(text)
+
+
 def cmd_pin(args):
     img = PEImage(read_file(args.input, "input"), args.input)
     cmdline = get_cmdline(args)
@@ -405,6 +455,13 @@ def cmd_image(args):
     initrds = [read_file(p, "initrd") for p in args.initrd]
     replace = {".linux": kernel, ".cmdline": cb,
                ".initrd": initrd_blob(initrds) if initrds else None}
+    if args.sbat:
+        old = img.section(".sbat")
+        if not old:
+            raise PEError("%s has no .sbat section to add --sbat lines to (build pvhboot again)" % args.input)
+        text = "\n".join(sbat_lines(img.section_data(old), "%s .sbat" % args.input) + args.sbat) + "\n"
+        sbat_lines(text, "--sbat")
+        replace[".sbat"] = text.encode("ascii")
     out, notes = img.rebuild(replace)
     write_out(args.output, out)
     for n in notes:
@@ -417,7 +474,7 @@ def cmd_image(args):
 
 def cmd_strip(args):
     img = PEImage(read_file(args.input, "input"), args.input)
-    out, notes = img.rebuild({n: None for n in OWN_SECTIONS})
+    out, notes = img.rebuild({n: None for n in ADDED_SECTIONS})
     write_out(args.output, out)
     for n in notes:
         print("pvhimage: note: %s" % n, file=sys.stderr)
@@ -453,6 +510,13 @@ def cmd_list(args):
                 print("  " + line)
     else:
         print("pins: none")
+    sbat = img.section(".sbat")
+    if sbat:
+        print("SBAT (.sbat):")
+        for line in img.section_data(sbat).rstrip(b"\0").decode("ascii", "replace").splitlines():
+            print("  " + line)
+    else:
+        print("SBAT: none (shim refuses this image)")
     linux = img.section(".linux")
     if linux:
         k = img.section_data(linux)
@@ -493,10 +557,18 @@ def main(argv=None):
     p = sub.add_parser("image", help="add .linux/.initrd/.cmdline (a PVH one-file image)")
     inputs(p)
     payload(p)
+    p.add_argument("--sbat", action="append", default=[], metavar="CSV",
+                   help="one more SBAT component line for the image's .sbat (repeatable)")
     p.set_defaults(func=cmd_image)
     p = sub.add_parser("strip", help="remove the sections this tool adds")
     inputs(p)
     p.set_defaults(func=cmd_strip)
+    p = sub.add_parser("sbat", help="print pvhboot's .sbat text (a build step)")
+    p.add_argument("--generation", required=True)
+    p.add_argument("--version", required=True)
+    p.add_argument("--url", required=True)
+    p.add_argument("--line", action="append", default=[], metavar="CSV")
+    p.set_defaults(func=cmd_sbat)
     for name in ("list", "show"):
         p = sub.add_parser(name, help="print the headers, sections, pins and one-file payload")
         inputs(p, output=False)

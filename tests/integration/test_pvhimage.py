@@ -435,7 +435,104 @@ def test_make_targets(trust_deps, efi, pvhboot_efi, files, tmp_path):
     assert PE(open(image, "rb").read()).content(".cmdline") == b"quiet"
     r = run(make_cmd() + ["show", "IN=" + image])
     assert r.returncode == 0 and ".cmdline 'quiet'" in r.stdout, r.stdout + r.stderr
+    sbat = PE(open(image, "rb").read()).content(".sbat").decode()
+    assert "SBAT (.sbat):\n" + "".join("  %s\n" % ln for ln in sbat.splitlines()) in r.stdout, r.stdout
     r = run(make_cmd() + ["pin", "IN=" + pvhboot_efi, "CMDLINE=x"])
     assert r.returncode != 0 and "KERNEL=path/to/vmlinux is required" in r.stdout + r.stderr
     r = run(make_cmd() + ["sign", "IN=" + str(tmp_path / "missing.efi")])
     assert r.returncode != 0 and "no such file" in r.stdout + r.stderr
+
+
+# --- SBAT (shim's SBAT.md; docs/security.md "SBAT") -------------------------
+SBAT_HEADER = "sbat,1,SBAT Version,sbat,1,https://github.com/rhboot/shim/blob/main/SBAT.md"
+
+
+def makefile_generation():
+    with open(os.path.join(H.REPO, "Makefile")) as f:
+        m = re.search(r"^SBAT_GENERATION := (\d+)$", f.read(), re.M)
+    assert m, "Makefile has no SBAT_GENERATION"
+    return m.group(1)
+
+
+def test_pvhboot_has_sbat(efi):
+    """One .sbat section, as shim's verify_buffer_sbat() takes it: raw data at
+    least VirtualSize, no relocations, readable initialized data, page aligned
+    after the headers and inside SizeOfImage; the text is shim's header and
+    pvhboot's line with the Makefile's generation, six fields each."""
+    pe = PE(efi)
+    s = pe.section(".sbat")
+    assert s is not None, "pvhboot.efi has no .sbat section"
+    assert s["rawsize"] >= s["vsize"] > 0
+    assert s["flags"] == 0x40000040, hex(s["flags"])
+    assert s["va"] % pe.salign == 0 and s["va"] >= pe.size_of_headers
+    assert s["va"] + s["vsize"] <= pe.size_of_image
+    i = pe.names().index(".sbat")
+    nrelocs, ptr_relocs = struct.unpack_from("<HI", efi, pe.table + 40 * i + 32)[0], \
+        struct.unpack_from("<I", efi, pe.table + 40 * i + 24)[0]
+    assert nrelocs == 0 and ptr_relocs == 0
+    for o in pe.sections:
+        if o is not s:
+            assert o["va"] + max(o["vsize"], 1) <= s["va"] or o["va"] >= s["va"] + s["vsize"], o
+    raw = efi[s["rawptr"]:s["rawptr"] + s["rawsize"]]
+    text = raw[:s["vsize"]].decode("ascii")
+    assert b"\0" not in raw[:s["vsize"]] and raw[s["vsize"]:] == b"\0" * (s["rawsize"] - s["vsize"])
+    lines = text.split("\n")
+    assert lines[-1] == "" and lines[0] == SBAT_HEADER
+    fields = lines[1].split(",")
+    assert fields[:4] == ["pvhboot", makefile_generation(), "pvhboot", "pvhboot"], lines[1]
+    assert all(len(ln.split(",")) == 6 and "" not in ln.split(",") for ln in lines[:-1]), lines
+    with open(os.path.join(H.BUILD, "gen", "sbat.csv")) as f:
+        assert f.read() == text
+
+
+def test_sbat_in_images_and_strip(efi, pvhboot_efi, files, tmp_path):
+    """pin/image keep pvhboot's .sbat where it is; image --sbat adds lines
+    (relaid, still first of pvhboot's sections); strip keeps .sbat."""
+    a, b, c = (str(tmp_path / n) for n in ("a.efi", "b.efi", "c.efi"))
+    assert pvhimage("image", pvhboot_efi, a, "--kernel", files["kernel"], "--cmdline", "x").returncode == 0
+    assert PE(open(a, "rb").read()).content(".sbat") == PE(efi).content(".sbat")
+    line = "linux.example,3,Example,linux,6.1.0-1,https://example.org/linux"
+    r = pvhimage("image", pvhboot_efi, b, "--kernel", files["kernel"], "--cmdline", "x", "--sbat", line)
+    assert r.returncode == 0, r.stderr
+    pe = PE(open(b, "rb").read())
+    assert pe.content(".sbat") == PE(efi).content(".sbat") + (line + "\n").encode()
+    assert pe.names()[-3:] == [".sbat", ".linux", ".cmdline"]
+    assert pe.checksum == checksum(pe.data, pe.opt + 64)
+    r = pvhimage("list", b)
+    assert r.returncode == 0 and "  " + line + "\n" in r.stdout, r.stdout
+    r = pvhimage("strip", b, c)
+    assert r.returncode == 0, r.stderr
+    pe = PE(open(c, "rb").read())
+    assert pe.names()[-1] == ".sbat" and ".linux" not in pe.names()
+    assert pe.content(".sbat").endswith((line + "\n").encode())
+
+
+@pytest.mark.parametrize("line,expect", [
+    ("linux,1,Example,linux,1.0", "needs 6 non-empty comma-separated fields"),
+    ("linux,1,Example,linux,1.0,url,extra", "needs 6 non-empty comma-separated fields"),
+    ("linux,1,Example,,1.0,url", "needs 6 non-empty comma-separated fields"),
+    ("linux,0,Example,linux,1.0,url", "the generation must be a number >= 1"),
+    ("linux,x,Example,linux,1.0,url", "the generation must be a number >= 1"),
+    ("pvhboot,5,Example,pvhboot,1.0,url", "component pvhboot appears twice"),
+    ("linux,1,Exämple,linux,1.0,url", "SBAT text is not ASCII"),
+])
+def test_bad_sbat_line_refused(pvhboot_efi, files, tmp_path, line, expect):
+    out = str(tmp_path / "o.efi")
+    r = pvhimage("image", pvhboot_efi, out, "--kernel", files["kernel"], "--sbat", line)
+    assert r.returncode == 1 and expect in r.stderr, r.stderr
+    assert r.stderr.startswith("pvhimage: error: --sbat: ") and r.stderr.count("\n") == 1, r.stderr
+    assert not os.path.exists(out)
+    r = pvhimage("sbat", "--generation", "1", "--version", "1.0", "--url", "u", "--line", line)
+    assert r.returncode == 1 and expect in r.stderr and r.stdout == "", r.stderr
+
+
+def test_sbat_generation_and_version_from_make(tmp_path):
+    """The build step: SBAT_GENERATION/SBAT_VERSION/SBAT_URL/SBAT_EXTRA reach the
+    text; a bad one stops the build."""
+    r = pvhimage("sbat", "--generation", "7", "--version", "2.0", "--url", "https://example.org",
+                 "--line", "pvhboot.example,1,Example,pvhboot,2.0-1,https://example.org/pvhboot")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == (SBAT_HEADER + "\npvhboot,7,pvhboot,pvhboot,2.0,https://example.org\n"
+                        "pvhboot.example,1,Example,pvhboot,2.0-1,https://example.org/pvhboot\n")
+    r = pvhimage("sbat", "--generation", "1", "--version", "1,2", "--url", "u")
+    assert r.returncode == 1 and "needs 6 non-empty" in r.stderr
