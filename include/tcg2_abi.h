@@ -19,9 +19,11 @@
 #define PVHBOOT_TCG2_ABI_H
 
 /* pvhboot's PCRs (docs/security.md). PFP: PCR 8-15 are defined for use by
- * the Static OS; like GRUB and the Linux EFI stub, pvhboot puts the kernel
- * and initrd into PCR 9 and, like systemd-stub, the command line into 12. */
-#define PVHBOOT_PCR_KERNEL 9            /* kernel and initrd */
+ * the Static OS; like GRUB and the Linux EFI stub, pvhboot puts a kernel and
+ * initrd read from files into PCR 9 and, like systemd-stub, a one-file
+ * image's sections into 11 and the command line into 12. */
+#define PVHBOOT_PCR_KERNEL 9            /* kernel and initrd files */
+#define PVHBOOT_PCR_IMAGE 11            /* a one-file image's sections (stub_measure.h) */
 #define PVHBOOT_PCR_CMDLINE 12          /* kernel command line */
 
 /* PFP, event types (TCG_EVENTTYPE). */

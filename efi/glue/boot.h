@@ -137,7 +137,7 @@ struct boot_state {
         EFI_PHYSICAL_ADDRESS handoff;
         struct efi_memmap memmap;
         struct mtrr_plan mtrr;          /* for the final memory map: written after ExitBootServices */
-        bool measured;                  /* PCRs extended: a later failure extends an error separator */
+        UINT32 measured_pcrs;           /* PCRs extended (bit mask): a later failure ends them with an error separator */
         bool exit_tried;                /* ExitBootServices called: boot services may be gone */
         struct tpm_log_copy tpm_log;
 };

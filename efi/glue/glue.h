@@ -130,14 +130,16 @@ bool secure_boot_enabled(void);
 bool own_section(EFI_LOADED_IMAGE *image, const char *name, const UINT8 **data, UINTN *size);
 bool tpm_present(void);
 /* Extend pcr with the SHA-256 of data and log an EV_IPL event whose data is
- * description; no TPM: nothing, success. */
+ * description (ASCII, no NUL); no TPM: nothing, success. */
 EFI_STATUS tpm_measure(UINT32 pcr, const void *data, UINT64 len, const char *description);
-/* For a boot that fails after tpm_measure(): extend PCR 9 and PCR 12
- * (PVHBOOT_PCR_KERNEL, PVHBOOT_PCR_CMDLINE in tcg2_abi.h) with the PC Client
- * PFP's error separator, an EV_SEPARATOR event whose data is the 4-byte
- * value 0x00000001, so they no longer look like a good boot. No TPM:
- * nothing, success. Prints nothing; returns the first failure. */
-EFI_STATUS tpm_measure_error_separator(void);
+/* The same with the event data systemd-stub logs: description as UTF-16
+ * with its NUL. */
+EFI_STATUS tpm_measure_utf16(UINT32 pcr, const void *data, UINT64 len, const CHAR16 *description);
+/* For a boot that fails after measuring: extend each PCR in the bit mask
+ * pcrs with the PC Client PFP's error separator, an EV_SEPARATOR event whose
+ * data is the 4-byte value 0x00000001, so they no longer look like a good
+ * boot. No TPM: nothing, success. Prints nothing; returns the first failure. */
+EFI_STATUS tpm_measure_error_separator(UINT32 pcrs);
 
 /* acpi.c: the RSDP from the configuration table (ACPI 2.0, else 1.0), or 0. */
 UINT64 acpi_find_rsdp(void);

@@ -40,26 +40,37 @@ bool tpm_present(void) {
         return tcg2() != NULL;
 }
 
-EFI_STATUS tpm_measure(UINT32 pcr, const void *data, UINT64 len, const char *description) {
+/* One EV_IPL event: the firmware extends pcr with the SHA-256 of data and
+ * logs event_data (event_len bytes) with it. */
+static EFI_STATUS measure_ipl(UINT32 pcr, const void *data, UINT64 len, const void *event_data, UINTN event_len) {
         struct tcg2_protocol *t = tcg2();
         struct tcg2_event *event;
-        UINTN dlen = 0;
         EFI_STATUS status;
 
         if (!t)
                 return EFI_SUCCESS;
-        while (description[dlen])
-                dlen++;
-        event = AllocateZeroPool(sizeof(*event) + dlen);
+        event = AllocateZeroPool(sizeof(*event) + event_len);
         if (!event)
                 return EFI_OUT_OF_RESOURCES;
-        event->size = sizeof(*event) + dlen;
+        event->size = sizeof(*event) + event_len;
         event->header = (struct tcg2_event_header){ sizeof(struct tcg2_event_header), TCG2_EVENT_HEADER_VERSION,
                                                     pcr, EV_IPL };
-        CopyMem(event->event, description, dlen);
+        CopyMem(event->event, event_data, event_len);
         status = t->hash_log_extend_event(t, 0, (EFI_PHYSICAL_ADDRESS)(UINTN)data, len, event);
         FreePool(event);
         return status;
+}
+
+EFI_STATUS tpm_measure(UINT32 pcr, const void *data, UINT64 len, const char *description) {
+        UINTN dlen = 0;
+
+        while (description[dlen])
+                dlen++;
+        return measure_ipl(pcr, data, len, description, dlen);
+}
+
+EFI_STATUS tpm_measure_utf16(UINT32 pcr, const void *data, UINT64 len, const CHAR16 *description) {
+        return measure_ipl(pcr, data, len, description, (StrLen(description) + 1) * sizeof(CHAR16));
 }
 
 /* One EV_SEPARATOR event with the error value: the event data and the data
@@ -77,19 +88,25 @@ static EFI_STATUS extend_error_separator(struct tcg2_protocol *t, UINT32 pcr) {
 }
 
 /*
- * After a failure that follows tpm_measure(): PCR 9 and PCR 12 then hold
- * what a good boot of these files would have, although nothing was booted.
- * The PC Client PFP's error separator (EV_SEPARATOR, data 0x00000001) ends
- * them so that no later extend can make them match a good boot. Both PCRs
- * are tried even if the first fails; the first error is returned.
+ * After a failure that follows a measurement: the PCRs then hold what a good
+ * boot of these inputs would have, although nothing was booted. The PC
+ * Client PFP's error separator (EV_SEPARATOR, data 0x00000001) ends each
+ * PCR in pcrs (a bit mask) so that no later extend can make it match a
+ * good boot. All are tried even if one fails; the first error is returned.
  */
-EFI_STATUS tpm_measure_error_separator(void) {
+EFI_STATUS tpm_measure_error_separator(UINT32 pcrs) {
         struct tcg2_protocol *t = tcg2();
-        EFI_STATUS status, status12;
+        EFI_STATUS first = EFI_SUCCESS;
 
         if (!t)
                 return EFI_SUCCESS;
-        status = extend_error_separator(t, PVHBOOT_PCR_KERNEL);
-        status12 = extend_error_separator(t, PVHBOOT_PCR_CMDLINE);
-        return EFI_ERROR(status) ? status : status12;
+        for (UINT32 pcr = 0; pcr < 32; pcr++) {
+                EFI_STATUS status;
+                if (!(pcrs & (1u << pcr)))
+                        continue;
+                status = extend_error_separator(t, pcr);
+                if (EFI_ERROR(status) && !EFI_ERROR(first))
+                        first = status;
+        }
+        return first;
 }

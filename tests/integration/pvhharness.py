@@ -206,3 +206,59 @@ def read_pvhboot_conf(path):
             key, value = (line.split(None, 1) + [""])[:2]
             conf.setdefault(key, []).append(value.strip())
     return conf
+
+
+# --- measured boot: the values pvhboot's events give (docs/security.md) -----
+ZERO_PCR = "00" * 32
+
+
+def pcr_extend(pcr_hex, data):
+    """TPM2_PCR_Extend in the SHA-256 bank with the digest of data."""
+    return hashlib.sha256(bytes.fromhex(pcr_hex) + hashlib.sha256(data).digest()).hexdigest()
+
+
+def cmdline_pcr12_bytes(cmdline):
+    """What pvhboot measures into PCR 12 (and logs as the event data) for a
+    command line, as systemd-stub does: UTF-16LE with a NUL.  A byte that is
+    not valid UTF-8 becomes U+DC00 + byte, Python's surrogateescape."""
+    b = cmdline if isinstance(cmdline, bytes) else cmdline.encode()
+    return b.decode("utf-8", "surrogateescape").encode("utf-16-le", "surrogatepass") + b"\0\0"
+
+
+STUB_PCR11_ORDER = (".linux", ".osrel", ".cmdline", ".initrd", ".splash", ".dtb", ".pcrpkey")
+
+
+def stub_pcr11(sections, start=ZERO_PCR):
+    """PCR 11 after systemd-stub's events for sections {name: bytes}: in
+    systemd 252's order, the name with its NUL, then the bytes."""
+    v = start
+    for name in STUB_PCR11_ORDER:
+        if name in sections:
+            v = pcr_extend(pcr_extend(v, name.encode() + b"\0"), sections[name])
+    return v
+
+
+SYSTEMD_MEASURE = "/lib/systemd/systemd-measure"
+
+
+def systemd_measure_pcr11(work, linux, initrd=None, cmdline=None):
+    """`systemd-measure calculate` (Debian's systemd) for a unified image of
+    these files (cmdline: the .cmdline bytes), SHA-256 bank, no boot phases:
+    PCR 11 as systemd-stub would leave it.  None if the tool is missing."""
+    if not os.access(SYSTEMD_MEASURE, os.X_OK):
+        return None
+    argv = [SYSTEMD_MEASURE, "calculate", "--linux=" + linux, "--bank=sha256", "--phase=", "--json=short"]
+    if initrd is not None:
+        argv.append("--initrd=" + initrd)
+    if cmdline is not None:
+        path = os.path.join(work, "measure-cmdline.bin")
+        with open(path, "wb") as f:
+            f.write(cmdline if isinstance(cmdline, bytes) else cmdline.encode())
+        argv.append("--cmdline=" + path)
+    p = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True, timeout=300)
+    if p.returncode != 0:
+        raise RuntimeError("%s failed (%d): %s" % (" ".join(argv), p.returncode, p.stderr))
+    import json
+    (entry,) = json.loads(p.stdout)["sha256"]
+    assert entry["pcr"] == 11, p.stdout
+    return entry["hash"].lower()

@@ -20,7 +20,6 @@ expected bytes, and pvhboot's "command line:" line must say the same:
   runs of blanks and a tab, with a TPM (swtpm): PCR 12 in the guest is the
   extend of SHA-256 of exactly those bytes.
 """
-import hashlib
 import os
 import secrets
 import subprocess
@@ -42,10 +41,6 @@ PVHIMAGE = os.path.join(H.SCRIPTS, "pvhimage.py")
 # a fully quoted word, quotes in the middle, a run of two blanks, a word
 # that looks like pvhboot's but is quoted.
 QUOTED = 'acpi_osi="!Windows 2012"  "x" a="b c"d "kernel=\\not-a-file"'
-
-
-def sha(b):
-    return hashlib.sha256(b).hexdigest()
 
 
 def guest_cmdline_checks(p, result, want):
@@ -138,9 +133,9 @@ def test_from_pvhboot_conf_measured(kernel, pvhboot_efi, initrd, work, log_path)
     p = H.Problems(result)
     p.check("PVHMARK-SHELL-REACHED" not in result.lines, "OVMF fell through to the EFI shell")
     guest = guest_cmdline_checks(p, result, want)
-    # PCR 12 holds pvhboot's one command-line event: the SHA-256 of exactly
-    # the bytes the kernel got.
-    pcr12 = sha(b"\0" * 32 + hashlib.sha256(want.encode()).digest())
-    p.check(guest.get("pcr-sha256-12") == pcr12, "guest PCR 12 %r, want %s (extend of SHA-256(%r))"
+    # PCR 12 holds pvhboot's one command-line event: exactly the text the
+    # kernel got, in systemd-stub's form (UTF-16LE with a NUL).
+    pcr12 = H.pcr_extend(H.ZERO_PCR, H.cmdline_pcr12_bytes(want))
+    p.check(guest.get("pcr-sha256-12") == pcr12, "guest PCR 12 %r, want %s (extend of the UTF-16 of %r)"
             % (guest.get("pcr-sha256-12"), pcr12, want))
     p.raise_if_any()

@@ -17,8 +17,8 @@ Runs:
   pvhboot's policy); signed pinned pvhboot with a changed kernel, a changed
   initrd, an extra initrd, a changed command line (each refused, naming what
   differed); a data disk; the signed one-file image, which boots, with
-  PCR 9/12 replayed from the values tpm-pcrs.efi read (the refused boots
-  measured nothing).
+  PCR 11 as systemd-measure predicts it and PCR 9/12 as tpm-pcrs.efi read
+  them (the refused boots measured nothing).
 - sb_pinned: a signed one-file image changed after signing (Access Denied),
   then signed pvhboot with pins booting the pinned files; no TPM, so pvhboot
   says nothing about measuring.
@@ -299,7 +299,7 @@ def test_sb_one_file_image_boots(sb_chain, trust):
 def replay_checks(p, control, guest_pcrs, kernel, initrd_paths, cmdline, label):
     want9 = extend(extend(control[9], hashlib.sha256(bytes.fromhex(H.sha_file(kernel))).digest()),
                    hashlib.sha256(initrd_blob(initrd_paths)).digest())
-    want12 = extend(control[12], hashlib.sha256(cmdline.encode()).digest())
+    want12 = H.pcr_extend(control[12], H.cmdline_pcr12_bytes(cmdline))
     p.check(guest_pcrs.get(9) == want9, "[%s] PCR 9 %s != replayed %s (control %s)"
             % (label, guest_pcrs.get(9), want9, control.get(9)))
     p.check(guest_pcrs.get(12) == want12, "[%s] PCR 12 %s != replayed %s (control %s)"
@@ -307,18 +307,34 @@ def replay_checks(p, control, guest_pcrs, kernel, initrd_paths, cmdline, label):
 
 
 def test_sb_image_measured(sb_chain, trust):
-    """PCR 9/12 in Linux = the values before the chain (tpm-pcrs.efi, first
-    disk) extended by the image's kernel digest, initrd and command line:
-    the refused boots in between measured nothing."""
+    """A one-file image is measured as systemd-stub measures a unified image:
+    PCR 11 in Linux is what `systemd-measure calculate` (Debian's systemd)
+    predicts from the image's kernel, initrd and command line, and what a
+    replay of the sections gives; PCR 9 and 12 are as before the chain
+    (tpm-pcrs.efi, first disk): the .cmdline is in PCR 11, nothing came from
+    files, and the refused boots in between measured nothing."""
     result, seg = seg_of(sb_chain, "pcrs")
     control = pcrs(seg["lines"], "tpm-pcrs: ")
     guest = pcrs(result.lines, "PVHTEST ")
     p = H.Problems(result)
     p.check(seg["status"] == "Aborted", "tpm-pcrs.efi status %r" % seg["status"])
+    blob = initrd_blob([trust["initrd"], trust["extra"]])
+    blob_path = os.path.join(trust["w"], "image-initrd.blob")
+    with open(blob_path, "wb") as f:
+        f.write(blob)
+    cmdline = trust["image_cmdline"].encode()
+    with open(trust["kernel"], "rb") as f:
+        replayed = H.stub_pcr11({".linux": f.read(), ".initrd": blob, ".cmdline": cmdline})
+    predicted = H.systemd_measure_pcr11(trust["w"], trust["kernel"], blob_path, cmdline)
+    p.check(predicted is not None, "%s is missing (Debian's systemd package)" % H.SYSTEMD_MEASURE)
+    p.check(predicted == replayed, "systemd-measure predicts %s, the replay of the sections gives %s"
+            % (predicted, replayed))
     if p.check(len(control) == 24 and len(guest) == 24, "PCRs: %d before, %d in Linux" % (len(control), len(guest))):
-        replay_checks(p, control, guest, trust["kernel"], [trust["initrd"], trust["extra"]],
-                      trust["image_cmdline"], "one-file image")
-    p.check(any("measured kernel and initrd into PCR 9, command line into PCR 12" in l
+        p.check(control[11] == H.ZERO_PCR, "PCR 11 was %s before pvhboot" % control[11])
+        p.check(guest[11] == predicted, "PCR 11 in Linux %s != systemd-measure's %s" % (guest[11], predicted))
+        for n in (9, 12):
+            p.check(guest[n] == control[n], "PCR %d changed from %s to %s" % (n, control[n], guest[n]))
+    p.check(any("measured the one-file image's sections into PCR 11 (the command line is one of them)" in l
                 for l in seg_of(sb_chain, "image")[1]["lines"]), "pvhboot did not say it measured")
     p.raise_if_any()
 
