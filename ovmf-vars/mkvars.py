@@ -1,5 +1,6 @@
 #!/usr/bin/python3
-"""mkvars.py: put a pvhboot boot entry into an OVMF variable store (VARS.fd).
+"""mkvars.py: put a pvhboot boot entry, and shim's MokList and SbatLevel,
+into an OVMF variable store (VARS.fd).
 
     mkvars.py --in OVMF_VARS_4M.fd --out pvhboot-vars-4M.fd \\
         --part-guid GUID --part-start LBA --part-size LBAS \\
@@ -7,6 +8,8 @@
         --options 'kernel=\\vmlinux initrd=\\initrd.img console=ttyS0'
     mkvars.py --in ... --out ... --part-file esp.img.part --options ...
     mkvars.py --in ... --out ... --params demo.params
+    mkvars.py --in ... --out ... --mok-cert db.pem [--mok-cert ...] \\
+        [--sbat-level 'sbat,1,2099010100\\npvhboot,1\\n'] [boot entry options]
     mkvars.py --dump VARS.fd [--all]
 
 Writes Boot#### (default Boot0000) = EFI_LOAD_OPTION { LOAD_OPTION_ACTIVE,
@@ -18,19 +21,48 @@ after the last variable.  The output is parsed again and checked before it
 replaces --out.  Nothing depends on the time or on randomness: the same
 input and parameters give the same bytes.
 
+shim's variables, for a chain firmware -> shim -> pvhboot under Secure Boot
+(written "offline", as MokManager would after a mokutil --import and a
+reboot, but with nobody at the console):
+  --mok-cert FILE (repeatable): MokList, SHIM_LOCK GUID 605dab50-e046-4300-
+    abb6-3dd810dd8b23, attributes NV+BS (0x3) exactly -- shim deletes a
+    MokList that has RT (mok.c import_one_mok_state) -- holding one
+    EFI_SIGNATURE_LIST per certificate, in the order given: type
+    EFI_CERT_X509_GUID, SignatureHeaderSize 0, SignatureSize 16 + DER size,
+    owner SHIM_LOCK (as MokManager writes it), the DER certificate.  FILE is
+    DER or PEM (every CERTIFICATE block; base64 decoded here, no openssl).
+    shim trusts images signed by these certificates like those of db.
+  --sbat-level TEXT: SbatLevel, SHIM_LOCK GUID, NV+BS (0x3), TEXT as ASCII
+    with no NUL (\\n in TEXT is a newline, \\\\ a backslash; a missing final
+    newline is added): "sbat,1,YYYYMMDDNN" then "component,generation" lines.
+    shim refuses a second stage whose .sbat has a lower generation of a
+    listed component.  shim keeps an existing SbatLevel only if its
+    datestamp is not older than its own built-in one (Debian's shim 16.1:
+    2025021800) and rewrites it otherwise; do not list shim itself above its
+    own generation (shim 16.1: shim,4) or shim stops.
+Either works without the boot entry options (then only these variables are
+written) or together with them.
+
 --dump prints the firmware volume, the variable store, every valid variable
 (name, GUID, attributes, size) and decodes Boot####, BootOrder, BootCurrent,
-BootNext and Timeout.  --all also lists deleted variables.
+BootNext and Timeout; the signature lists of PK, KEK, db, dbx, MokList and
+MokListX (each X.509 certificate's subject and the SHA-256 of its DER, each
+hash) and SbatLevel's text.  --all also lists deleted variables.
 
 Layouts: edk2 MdeModulePkg/Include/Guid/VariableFormat.h (variable store and
 headers), MdePkg/Include/Pi/PiFirmwareVolume.h (firmware volume header),
 MdeModulePkg/Include/Guid/SystemNvDataGuid.h (FTW working block),
 MdePkg/Include/Uefi/UefiSpec.h (EFI_LOAD_OPTION), UEFI spec 10.3.5 (media
-device path nodes).  Python 3 standard library only.
+device path nodes), MdePkg/Include/Guid/ImageAuthentication.h
+(EFI_SIGNATURE_LIST), shim 16.1's mok.c, sbat.c and SbatLevel_Variable.txt
+(MokList, SbatLevel), ITU-T X.690 (DER).  Python 3 standard library only.
 """
 import argparse
+import base64
+import binascii
 import hashlib
 import os
+import re
 import struct
 import sys
 import uuid
@@ -46,12 +78,28 @@ EFI_GLOBAL_VARIABLE = uuid.UUID("8be4df61-93ca-11d2-aa0d-00e098032b8c")
 # deletes those whose device is gone and keeps all others).
 EDK2_AUTO_CREATED_BOOT_OPTION = uuid.UUID("8108ac4e-9f11-4d59-850e-e21a522c59b2")
 
+EFI_IMAGE_SECURITY_DATABASE = uuid.UUID("d719b2cb-3d3a-4596-a3bc-dad00e67656f")
+SHIM_LOCK_GUID = uuid.UUID("605dab50-e046-4300-abb6-3dd810dd8b23")
+# EFI_SIGNATURE_LIST SignatureType values (ImageAuthentication.h).
+EFI_CERT_X509_GUID = uuid.UUID("a5c059a1-94e4-4aa7-87b5-ab155c2bf072")
+EFI_CERT_SHA256_GUID = uuid.UUID("c1c41626-504c-4092-aca9-41f936934328")
+
 GUID_NAMES = {
     EFI_GLOBAL_VARIABLE: "EFI_GLOBAL_VARIABLE",
-    uuid.UUID("d719b2cb-3d3a-4596-a3bc-dad00e67656f"): "EFI_IMAGE_SECURITY_DATABASE",
+    EFI_IMAGE_SECURITY_DATABASE: "EFI_IMAGE_SECURITY_DATABASE",
     uuid.UUID("4c19049f-4137-4dd3-9c10-8b97a83ffdfa"): "EFI_MEMORY_TYPE_INFORMATION",
-    uuid.UUID("605dab50-e046-4300-abb6-3dd810dd8b23"): "SHIM_LOCK",
+    SHIM_LOCK_GUID: "SHIM_LOCK",
 }
+
+# Variables whose data is an array of EFI_SIGNATURE_LISTs (--dump decodes
+# them), and shim's SBAT revocation level (text).
+SIGNATURE_LIST_VARIABLES = {
+    ("PK", EFI_GLOBAL_VARIABLE), ("KEK", EFI_GLOBAL_VARIABLE),
+    ("db", EFI_IMAGE_SECURITY_DATABASE), ("dbx", EFI_IMAGE_SECURITY_DATABASE),
+    ("dbt", EFI_IMAGE_SECURITY_DATABASE), ("dbr", EFI_IMAGE_SECURITY_DATABASE),
+    ("MokList", SHIM_LOCK_GUID), ("MokListX", SHIM_LOCK_GUID),
+}
+SBAT_LEVEL_VARIABLES = {("SbatLevel", SHIM_LOCK_GUID)}
 
 # --- firmware volume (PiFirmwareVolume.h) -------------------------------
 # ZeroVector[16] FileSystemGuid FvLength Signature Attributes HeaderLength
@@ -91,6 +139,9 @@ EFI_VARIABLE_RUNTIME_ACCESS = 0x4
 ATTR_NAMES = [(0x1, "NV"), (0x2, "BS"), (0x4, "RT"), (0x8, "HW_ERROR"),
               (0x10, "AUTH_WRITE"), (0x20, "TIME_AUTH_WRITE"), (0x40, "APPEND")]
 NV_BS_RT = EFI_VARIABLE_NON_VOLATILE | EFI_VARIABLE_BOOTSERVICE_ACCESS | EFI_VARIABLE_RUNTIME_ACCESS
+# MokList and SbatLevel: shim deletes them if they have RT (mok.c
+# mok_state_variable_data[].no_attr, sbat.c check_sbat_var_attributes).
+NV_BS = EFI_VARIABLE_NON_VOLATILE | EFI_VARIABLE_BOOTSERVICE_ACCESS
 
 # --- load options (UefiSpec.h) -------------------------------------------
 LOAD_OPTION_ACTIVE = 0x1
@@ -404,8 +455,11 @@ def variable_bytes(store, name, guid, attributes, data):
                                          len(data), guid.bytes_le)
     v = hdr + name_b + data
     if len(v) > store.max_variable_size:
-        raise StoreError("%s would be %d bytes; OVMF accepts at most %d (PcdMaxVariableSize): "
-                         "shorten the options" % (name, len(v), store.max_variable_size))
+        raise StoreError("%s would be %d bytes; OVMF accepts at most %d (PcdMaxVariableSize): %s"
+                         % (name, len(v), store.max_variable_size,
+                            "shorten the options" if is_load_option_name(name) else
+                            "give fewer or smaller certificates" if name == "MokList" else
+                            "make it shorter"))
     return v
 
 
@@ -451,6 +505,128 @@ def boot_entry_vars(store, number, description, device_path, optional_data):
             ("BootOrder", EFI_GLOBAL_VARIABLE, NV_BS_RT, struct.pack("<%dH" % len(order), *order))]
 
 
+# --- shim's variables --------------------------------------------------
+_PEM_CERT_RE = re.compile(rb"-----BEGIN CERTIFICATE-----(.*?)-----END CERTIFICATE-----", re.S)
+# OID 1.3.6.1.4.1.2312.16.1.2 (DER), the kernel module signing EKU that
+# shim 16.1 refuses in a signer certificate (verify.c verify_eku).
+_MODSIGN_EKU_DER = bytes.fromhex("060a2b060104019208100102")
+
+
+def read_certificates(path):
+    """The DER certificates in FILE: one DER certificate, or every
+    CERTIFICATE block of a PEM file (base64 decoded).  Each must parse as
+    an X.509 Certificate (a SEQUENCE holding the tbsCertificate SEQUENCE)."""
+    try:
+        with open(path, "rb") as f:
+            raw = f.read()
+    except OSError as e:
+        raise StoreError("%s: %s" % (path, e.strerror or e))
+    if b"-----BEGIN" in raw:
+        blocks = _PEM_CERT_RE.findall(raw)
+        if not blocks:
+            raise StoreError("%s: PEM without a CERTIFICATE block (a key, a request?)" % path)
+        ders = []
+        for n, body in enumerate(blocks, 1):
+            text = b"".join(body.split())
+            try:
+                ders.append(base64.b64decode(text, validate=True))
+            except (binascii.Error, ValueError):
+                raise StoreError("%s: CERTIFICATE block %d is not valid base64 (PEM headers "
+                                 "are not supported)" % (path, n))
+    elif raw[:1] == b"\x30":
+        ders = [raw]
+    else:
+        raise StoreError("%s: neither PEM (-----BEGIN CERTIFICATE-----) nor DER (a SEQUENCE)" % path)
+    for n, der in enumerate(ders, 1):
+        where = path if len(ders) == 1 else "%s: certificate %d" % (path, n)
+        try:
+            certificate_info(der)
+        except ValueError as e:
+            raise StoreError("%s: not an X.509 certificate: %s" % (where, e))
+    return ders
+
+
+def x509_signature_list(der, owner=SHIM_LOCK_GUID):
+    """EFI_SIGNATURE_LIST with one EFI_CERT_X509_GUID entry: SignatureType,
+    SignatureListSize, SignatureHeaderSize 0, SignatureSize; then
+    EFI_SIGNATURE_DATA { SignatureOwner, the DER certificate }."""
+    ssize = 16 + len(der)
+    return EFI_CERT_X509_GUID.bytes_le + struct.pack("<III", 28 + ssize, 0, ssize) + \
+        owner.bytes_le + der
+
+
+def unescape_text(text):
+    """\\n -> newline, \\\\ -> backslash; any other backslash is an error."""
+    out, i = [], 0
+    while i < len(text):
+        c = text[i]
+        if c == "\\":
+            nxt = text[i + 1:i + 2]
+            if nxt not in ("n", "\\"):
+                raise StoreError("SbatLevel text: unknown escape \\%s (only \\n and \\\\)" % nxt)
+            out.append("\n" if nxt == "n" else "\\")
+            i += 2
+            continue
+        out.append(c)
+        i += 1
+    return "".join(out)
+
+
+def sbat_level_data(text):
+    """SbatLevel bytes from TEXT (escapes as unescape_text): ASCII, no NUL,
+    ending in a newline (one is added); the first line "sbat,VERSION,
+    DATESTAMP" (YYYYMMDDNN), then "component,generation[,...]" lines, no
+    field empty (shim 16.1 sbat.c parse_sbat_var_data)."""
+    t = unescape_text(text)
+    if not t.endswith("\n"):
+        t += "\n"
+    if any(not (0x20 <= ord(c) < 0x7F or c == "\n") for c in t):
+        raise StoreError("SbatLevel text %r: only printable ASCII and newlines" % t)
+    lines = t[:-1].split("\n")
+    first = lines[0].split(",")
+    if len(first) != 3 or first[0] != "sbat" or not first[1].isdigit() or \
+            not (len(first[2]) == 10 and first[2].isdigit()):
+        raise StoreError("SbatLevel text: the first line %r is not sbat,VERSION,YYYYMMDDNN"
+                         % lines[0])
+    for line in lines[1:]:
+        f = line.split(",")
+        if not 2 <= len(f) <= 3 or not all(f) or not f[1].isdigit():
+            raise StoreError("SbatLevel text: line %r is not component,generation" % line)
+    return t.encode("ascii")
+
+
+def shim_vars(mok_certs=(), sbat_level=None):
+    """[(MokList, ...), (SbatLevel, ...)] for set_variables.  mok_certs: DER
+    certificates (one EFI_SIGNATURE_LIST each, in order); sbat_level: the
+    SbatLevel bytes (sbat_level_data)."""
+    new = []
+    if mok_certs:
+        new.append(("MokList", SHIM_LOCK_GUID, NV_BS,
+                    b"".join(x509_signature_list(d) for d in mok_certs)))
+    if sbat_level is not None:
+        new.append(("SbatLevel", SHIM_LOCK_GUID, NV_BS, sbat_level))
+    return new
+
+
+def shim_notes(mok_certs=(), sbat_level=None):
+    """Warnings about values shim 16.1 would not use as meant."""
+    notes = []
+    for der in mok_certs:
+        if _MODSIGN_EKU_DER in der:
+            notes.append("MokList: %s carries the module-signing EKU 1.3.6.1.4.1.2312.16.1.2; shim "
+                         "refuses images signed with it" % certificate_info(der)["subject"])
+    if sbat_level is not None:
+        date = sbat_level.split(b"\n")[0].split(b",")[2].decode()
+        if date < SHIM_16_1_SBAT_DATE:
+            notes.append("SbatLevel: datestamp %s is older than the one built into Debian's shim "
+                         "16.1 (%s): that shim replaces it with its own" % (date, SHIM_16_1_SBAT_DATE))
+    return notes
+
+
+# The automatic ("previous") SbatLevel datestamp of Debian's shim 16.1.
+SHIM_16_1_SBAT_DATE = "2025021800"
+
+
 # ======================================================================
 # Decoding (for --dump and verification)
 # ======================================================================
@@ -475,6 +651,164 @@ def parse_load_option(data):
     nodes = parse_device_path(path_bytes)
     return {"attributes": attrs, "description": desc, "path": nodes, "path_bytes": path_bytes,
             "optional": data[p + fplen:]}
+
+
+def der_element(b, off, end=None):
+    """(tag, content start, content end) of the DER element at off; raises
+    ValueError if it does not fit before end."""
+    end = len(b) if end is None else end
+    if off + 2 > end:
+        raise ValueError("DER element at %d runs past the end" % off)
+    tag, ln, p = b[off], b[off + 1], off + 2
+    if tag & 0x1F == 0x1F:
+        raise ValueError("DER tag at %d: multi-byte tags are not used in certificates" % off)
+    if ln & 0x80:
+        n = ln & 0x7F
+        if not 1 <= n <= 4 or p + n > end:
+            raise ValueError("DER length at %d is invalid" % off)
+        ln = int.from_bytes(b[p:p + n], "big")
+        p += n
+    if p + ln > end:
+        raise ValueError("DER element at %d (%d bytes) runs past the end" % (off, ln))
+    return tag, p, p + ln
+
+
+def der_children(b, start, end):
+    """The elements inside a constructed element's content."""
+    out, p = [], start
+    while p < end:
+        el = der_element(b, p, end)
+        out.append(el)
+        p = el[2]
+    return out
+
+
+def oid_text(body):
+    if not body:
+        raise ValueError("empty OID")
+    first = min(body[0] // 40, 2)
+    arcs, n = [first, body[0] - 40 * first], 0
+    for c in body[1:]:
+        n = (n << 7) | (c & 0x7F)
+        if not c & 0x80:
+            arcs.append(n)
+            n = 0
+    return ".".join(str(a) for a in arcs)
+
+
+# Attribute types as openssl's -nameopt oneline names them.
+NAME_ATTRIBUTES = {"2.5.4.3": "CN", "2.5.4.4": "SN", "2.5.4.5": "serialNumber", "2.5.4.6": "C",
+                   "2.5.4.7": "L", "2.5.4.8": "ST", "2.5.4.10": "O", "2.5.4.11": "OU",
+                   "2.5.4.12": "title", "2.5.4.42": "GN", "1.2.840.113549.1.9.1": "emailAddress",
+                   "0.9.2342.19200300.100.1.25": "DC", "0.9.2342.19200300.100.1.1": "UID"}
+_STRING_CODECS = {0x0C: "utf-8", 0x13: "ascii", 0x16: "ascii", 0x14: "latin-1", 0x1A: "ascii",
+                  0x1E: "utf-16-be", 0x1C: "utf-32-be"}
+
+
+def name_text(b, start, end):
+    """An X.501 Name (SEQUENCE OF SET OF AttributeTypeAndValue) as
+    "C=US, O=Example, CN=Name" in the certificate's order."""
+    parts = []
+    for tag, s, e in der_children(b, start, end):
+        if tag != 0x31:
+            raise ValueError("Name: RelativeDistinguishedName is not a SET")
+        for tag2, s2, e2 in der_children(b, s, e):
+            kids = der_children(b, s2, e2) if tag2 == 0x30 else []
+            if len(kids) != 2 or kids[0][0] != 0x06:
+                raise ValueError("Name: AttributeTypeAndValue is not SEQUENCE { OID, value }")
+            oid = oid_text(b[kids[0][1]:kids[0][2]])
+            vtag, vs, ve = kids[1]
+            raw = b[vs:ve]
+            try:
+                value = raw.decode(_STRING_CODECS[vtag])
+            except (KeyError, UnicodeDecodeError):
+                value = "#" + raw.hex()
+            parts.append("%s=%s" % (NAME_ATTRIBUTES.get(oid, oid), value))
+    return ", ".join(parts)
+
+
+def certificate_info(der):
+    """{"subject", "issuer", "sha256"} of a DER X.509 certificate; ValueError
+    if it is not one (Certificate ::= SEQUENCE { tbsCertificate SEQUENCE {
+    [0] version OPTIONAL, serialNumber, signature, issuer, validity,
+    subject, ... }, signatureAlgorithm, signatureValue })."""
+    tag, s, e = der_element(der, 0)
+    if tag != 0x30:
+        raise ValueError("does not start with a SEQUENCE")
+    if e != len(der):
+        raise ValueError("the outer SEQUENCE is %d bytes, the data %d" % (e, len(der)))
+    top = der_children(der, s, e)
+    if len(top) != 3 or top[0][0] != 0x30 or top[1][0] != 0x30 or top[2][0] != 0x03:
+        raise ValueError("not SEQUENCE { tbsCertificate, signatureAlgorithm, signatureValue }")
+    tbs = der_children(der, top[0][1], top[0][2])
+    if tbs and tbs[0][0] == 0xA0:
+        tbs = tbs[1:]
+    # serialNumber, signature, issuer, validity, subject, subjectPublicKeyInfo
+    if len(tbs) < 6 or tbs[0][0] != 0x02 or any(tbs[i][0] != 0x30 for i in range(1, 6)):
+        raise ValueError("tbsCertificate lacks serial number, issuer, validity or subject")
+    return {"subject": name_text(der, tbs[4][1], tbs[4][2]),
+            "issuer": name_text(der, tbs[2][1], tbs[2][2]),
+            "sha256": hashlib.sha256(der).hexdigest()}
+
+
+def parse_signature_lists(data):
+    """EFI_SIGNATURE_LIST array -> [(SignatureType, header bytes,
+    [(SignatureOwner, signature data)])]; raises StoreError if malformed."""
+    out, off = [], 0
+    while off < len(data):
+        if off + 28 > len(data):
+            raise StoreError("signature list at %d: %d bytes left, its header needs 28"
+                             % (off, len(data) - off))
+        stype = uuid.UUID(bytes_le=data[off:off + 16])
+        lsize, hsize, ssize = struct.unpack_from("<III", data, off + 16)
+        if lsize < 28 + hsize or off + lsize > len(data) or ssize < 16 or \
+                (lsize - 28 - hsize) % ssize:
+            raise StoreError("signature list at %d: sizes (list %d, header %d, signature %d) do "
+                             "not fit its %d bytes" % (off, lsize, hsize, ssize, len(data) - off))
+        p = off + 28 + hsize
+        sigs = []
+        while p < off + lsize:
+            sigs.append((uuid.UUID(bytes_le=data[p:p + 16]), data[p + 16:p + ssize]))
+            p += ssize
+        out.append((stype, data[off + 28:off + 28 + hsize], sigs))
+        off += lsize
+    return out
+
+
+def signature_list_text(data):
+    """Lines describing an EFI_SIGNATURE_LIST array (for --dump)."""
+    try:
+        lists = parse_signature_lists(data)
+    except StoreError as e:
+        return ["(not a valid signature list: %s)" % e]
+    lines = []
+    for stype, _hdr, sigs in lists:
+        for owner, sig in sigs:
+            if stype == EFI_CERT_X509_GUID:
+                try:
+                    ci = certificate_info(sig)
+                    lines.append("x509 %s (sha256 %s) owner %s" % (ci["subject"] or "(empty subject)",
+                                                                   ci["sha256"], guid_text(owner)))
+                except ValueError as e:
+                    lines.append("x509, not a certificate (%s): %d bytes, sha256 %s owner %s"
+                                 % (e, len(sig), hashlib.sha256(sig).hexdigest(), guid_text(owner)))
+            elif stype == EFI_CERT_SHA256_GUID and len(sig) == 32:
+                lines.append("sha256 %s owner %s" % (sig.hex(), guid_text(owner)))
+            else:
+                lines.append("type %s, %d bytes owner %s" % (stype, len(sig), guid_text(owner)))
+    return lines or ["(empty)"]
+
+
+def sbat_level_text(data):
+    """SbatLevel's lines (for --dump)."""
+    try:
+        t = data.decode("ascii")
+    except UnicodeDecodeError:
+        return ["(not ASCII: %s)" % data[:64].hex()]
+    lines = ["%r" % l if any(ord(c) < 0x20 for c in l) else l for l in t.rstrip("\n").split("\n")]
+    if not t.endswith("\n"):
+        lines.append("(no final newline)")
+    return lines
 
 
 def parse_device_path(b):
@@ -634,7 +968,17 @@ def dump(store, out=sys.stdout, show_all=False):
         w("%-12s %s  attr 0x%x (%s)  %d bytes  @0x%x%s\n"
           % (name, guid_text(v.guid), v.attributes, attr_text(v.attributes), len(v.data),
              v.offset, "" if v.valid else "  [%s]" % v.state_text()))
-        if v.guid != EFI_GLOBAL_VARIABLE or v.name is None:
+        if v.name is None:
+            continue
+        if (v.name, v.guid) in SIGNATURE_LIST_VARIABLES:
+            for line in signature_list_text(v.data):
+                w("    %s\n" % line)
+            continue
+        if (v.name, v.guid) in SBAT_LEVEL_VARIABLES:
+            for line in sbat_level_text(v.data):
+                w("    %s\n" % line)
+            continue
+        if v.guid != EFI_GLOBAL_VARIABLE:
             continue
         if is_load_option_name(v.name, ("Boot", "Driver", "SysPrep", "PlatformRecovery")):
             try:
@@ -686,10 +1030,9 @@ def parse_guid(s, what="partition GUID"):
         raise StoreError("%s: %r is not a GUID" % (what, s))
 
 
-def build(blob, in_path, part_guid, part_start, part_size, loader, options,
-          part_number=1, description="pvhboot", boot_number=0):
-    """Input bytes -> (output bytes, expected Boot#### data).  Pure."""
-    store = Store(blob, in_path)
+def entry_vars(store, part_guid, part_start, part_size, loader, options, part_number=1,
+               description="pvhboot", boot_number=0):
+    """The Boot#### and BootOrder for set_variables, checked."""
     if not 0 <= boot_number <= 0xFFFF:
         raise StoreError("boot number %r out of range" % boot_number)
     if part_start <= 0 or part_size <= 0 or part_number <= 0:
@@ -698,7 +1041,27 @@ def build(blob, in_path, part_guid, part_start, part_size, loader, options,
     dp = hd_node(part_number, part_start, part_size, part_guid) + \
         file_node(normalize_loader(loader)) + END_NODE
     opt = ucs2z(options) if options else b""
-    new = boot_entry_vars(store, boot_number, description, dp, opt)
+    return boot_entry_vars(store, boot_number, description, dp, opt)
+
+
+def build(blob, in_path, part_guid, part_start, part_size, loader, options,
+          part_number=1, description="pvhboot", boot_number=0, mok_certs=(), sbat_level=None):
+    """Input bytes -> (output bytes, the new variables as (name, guid,
+    attributes, data)): the boot entry, and MokList/SbatLevel when
+    mok_certs (DER certificates) or sbat_level (bytes) are given.  Pure."""
+    store = Store(blob, in_path)
+    new = entry_vars(store, part_guid, part_start, part_size, loader, options, part_number,
+                     description, boot_number) + shim_vars(mok_certs, sbat_level)
+    return set_variables(store, new), new
+
+
+def build_shim(blob, in_path, mok_certs=(), sbat_level=None):
+    """Input bytes -> (output bytes, new variables): only MokList and/or
+    SbatLevel, no boot entry.  Pure."""
+    store = Store(blob, in_path)
+    new = shim_vars(mok_certs, sbat_level)
+    if not new:
+        raise StoreError("nothing to write: no certificate and no SbatLevel")
     return set_variables(store, new), new
 
 
@@ -715,6 +1078,8 @@ def verify(out_blob, in_blob, new_vars, path):
             raise StoreError("verification failed: %s is not the one live copy just written" % name)
         if is_boot_option_name(name):
             parse_load_option(live[0].data)
+        if (name, guid) in SIGNATURE_LIST_VARIABLES:
+            parse_signature_lists(live[0].data)
     before = sorted((v.name, str(v.guid), v.attributes, v.data) for v in ins.valid_variables()
                     if (v.name, v.guid) not in names)
     after = sorted((v.name, str(v.guid), v.attributes, v.data) for v in outs.valid_variables()
@@ -732,8 +1097,8 @@ def verify(out_blob, in_blob, new_vars, path):
 def main(argv=None):
     ap = argparse.ArgumentParser(
         prog="mkvars.py",
-        description="Write a pvhboot Boot#### entry and BootOrder into an OVMF VARS.fd, "
-                    "or dump one.",
+        description="Write a pvhboot Boot#### entry and BootOrder, and/or shim's MokList and "
+                    "SbatLevel, into an OVMF VARS.fd, or dump one.",
         epilog="Precedence: command-line options, then --part-file, then --params.")
     ap.add_argument("--dump", metavar="VARS", help="print the variables of VARS and exit")
     ap.add_argument("--all", action="store_true", help="with --dump: also deleted variables")
@@ -754,6 +1119,11 @@ def main(argv=None):
                     "initrd=\\initrd.img console=ttyS0' (stored as UTF-16LE + NUL)")
     ap.add_argument("--description", help="boot entry description (default pvhboot)")
     ap.add_argument("--boot-number", help="hex Boot#### number (default 0000)")
+    ap.add_argument("--mok-cert", action="append", metavar="PEM_OR_DER",
+                    help="put this X.509 certificate into shim's MokList (NV+BS); repeatable: "
+                    "one signature list per certificate, in order")
+    ap.add_argument("--sbat-level", metavar="TEXT", help="shim's SbatLevel (NV+BS), e.g. "
+                    "'sbat,1,2099010100\\npvhboot,2\\n' (\\n: newline)")
     ap.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors "
                     "(no dump of the result)")
     a = ap.parse_args(argv)
@@ -775,24 +1145,34 @@ def main(argv=None):
                              ("size", "part_size"), ("number", "part_number")):
                 if src in pf:
                     p[dst] = pf[src]
-        for k in ("part_guid", "part_start", "part_size", "part_number", "loader", "options",
-                  "description", "boot_number"):
+        entry_keys = ("part_guid", "part_start", "part_size", "part_number", "loader", "options",
+                      "description", "boot_number")
+        for k in entry_keys:
             v = getattr(a, k)
             if v is not None:
                 p[k] = v
+        mok_certs = [der for path in a.mok_cert or () for der in read_certificates(path)]
+        sbat_level = sbat_level_data(a.sbat_level) if a.sbat_level is not None else None
+        # With --mok-cert/--sbat-level alone, no boot entry is written.
+        want_entry = not (mok_certs or sbat_level is not None) or a.params or a.part_file or \
+            any(getattr(a, k) is not None for k in entry_keys)
         missing = [k for k in ("part_guid", "part_start", "part_size", "options") if k not in p]
-        if missing:
+        if want_entry and missing:
             ap.error("missing " + ", ".join("--" + k.replace("_", "-") for k in missing))
         with open(a.inp, "rb") as f:
             in_blob = f.read()
-        out_blob, new = build(in_blob, a.inp, parse_guid(p["part_guid"]),
-                              parse_int(p["part_start"], "partition start"),
-                              parse_int(p["part_size"], "partition size"),
-                              p["loader"], p["options"],
-                              part_number=parse_int(p["part_number"], "partition number"),
-                              description=p["description"],
-                              boot_number=parse_int("0x" + p["boot_number"].lower().replace("0x", ""),
-                                                    "boot number"))
+        if want_entry:
+            out_blob, new = build(in_blob, a.inp, parse_guid(p["part_guid"]),
+                                  parse_int(p["part_start"], "partition start"),
+                                  parse_int(p["part_size"], "partition size"),
+                                  p["loader"], p["options"],
+                                  part_number=parse_int(p["part_number"], "partition number"),
+                                  description=p["description"],
+                                  boot_number=parse_int("0x" + p["boot_number"].lower().replace("0x", ""),
+                                                        "boot number"),
+                                  mok_certs=mok_certs, sbat_level=sbat_level)
+        else:
+            out_blob, new = build_shim(in_blob, a.inp, mok_certs, sbat_level)
         verify(out_blob, in_blob, new, a.out)
         tmp = a.out + ".tmp"
         with open(tmp, "wb") as f:
@@ -807,6 +1187,8 @@ def main(argv=None):
         if not a.quiet:
             print("%s: wrote %s (sha256 %s)" % (prog, a.out, hashlib.sha256(out_blob).hexdigest()),
                   file=sys.stderr)
+            for note in shim_notes(mok_certs, sbat_level):
+                print("%s: warning: %s" % (prog, note), file=sys.stderr)
         return 0
     except StoreError as e:
         print("%s: error: %s" % (prog, e), file=sys.stderr)

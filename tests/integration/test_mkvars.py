@@ -425,3 +425,232 @@ def test_missing_arguments():
     assert p.returncode == 2 and "missing --part-guid, --part-start, --part-size, --options" in p.stderr
     p = mkvars("--dump", "/nonexistent/vars.fd")
     assert p.returncode == 1 and "No such file" in p.stderr
+
+
+# --- shim's variables: MokList, SbatLevel -----------------------------------
+SHIM_LOCK = uuid.UUID("605dab50-e046-4300-abb6-3dd810dd8b23")
+CERT_X509 = uuid.UUID("a5c059a1-94e4-4aa7-87b5-ab155c2bf072")
+SNAKEOIL_PEM = "/usr/share/ovmf/PkKek-1-snakeoil.pem"
+SBAT = "sbat,1,2099010100\\npvhboot,2\\n"            # as typed: \n escapes
+SBAT_BYTES = b"sbat,1,2099010100\npvhboot,2\n"
+
+
+def openssl(*args, data=None):
+    if not shutil.which("openssl"):
+        pytest.skip("openssl not installed (scripts/install-deps.sh trust)")
+    p = subprocess.run(["openssl"] + [str(a) for a in args], input=data, stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, check=True)
+    return p.stdout
+
+
+def der_of(pem):
+    """The DER bytes of a PEM certificate, by openssl (not mkvars.py's decoder)."""
+    return openssl("x509", "-in", pem, "-outform", "DER")
+
+
+def new_cert(tmp_path, name, cn):
+    """A self-signed RSA certificate (PEM) and its key, made with openssl."""
+    key, crt = tmp_path / (name + ".key"), tmp_path / (name + ".pem")
+    openssl("req", "-new", "-x509", "-newkey", "rsa:2048", "-nodes", "-sha256", "-days", "3650",
+            "-subj", "/O=pvhboot tests/CN=%s" % cn, "-keyout", key, "-out", crt)
+    return str(crt)
+
+
+def esl_by_hand(der):
+    """EFI_SIGNATURE_LIST (ImageAuthentication.h) with one X.509 entry,
+    written out field by field: SignatureType, SignatureListSize,
+    SignatureHeaderSize 0, SignatureSize, then SignatureOwner + DER."""
+    return (CERT_X509.bytes_le + struct.pack("<I", 28 + 16 + len(der)) + struct.pack("<I", 0) +
+            struct.pack("<I", 16 + len(der)) + SHIM_LOCK.bytes_le + der)
+
+
+def live(blob):
+    """{name: raw variable} of the VAR_ADDED variables (walked by hand)."""
+    vs, _ = raw_variables(blob)
+    return {v["name"].decode("utf-16-le").rstrip("\0"): v for v in vs if v["state"] == 0x3F}
+
+
+def shim_store(tmp_path, *args, src=VARS_4M_MS, name="shim.fd"):
+    out = str(tmp_path / name)
+    p = mkvars("--in", need(src), "--out", out, *args)
+    assert p.returncode == 0, p.stderr
+    with open(out, "rb") as f:
+        return f.read(), p
+
+
+def test_mok_cert_alone_exact_bytes(tmp_path):
+    """--mok-cert without any boot entry option: only MokList is added, at
+    the end of the store, NV+BS (0x3, no RT: shim deletes a MokList with RT),
+    SHIM_LOCK GUID, one X.509 signature list holding openssl's DER of the
+    PEM; every other byte of the store is as it was."""
+    with open(need(VARS_4M_MS), "rb") as f:
+        orig = f.read()
+    blob, p = shim_store(tmp_path, "--mok-cert", SNAKEOIL_PEM, "-q")
+    assert p.stdout == "" and p.stderr == ""
+    vs, end = raw_variables(blob)
+    ovs, oend = raw_variables(orig)
+    assert vs[:-1] == ovs and vs[-1]["off"] == oend
+    m = vs[-1]
+    assert m["name"] == utf16z("MokList")
+    assert (m["state"], m["reserved"], m["attrs"], m["mono"], m["ts"], m["pki"], m["guid"]) == \
+        (0x3F, 0, 0x3, 0, bytes(16), 0, SHIM_LOCK)
+    assert m["data"] == esl_by_hand(der_of(SNAKEOIL_PEM))
+    assert blob[:oend] == orig[:oend] and set(blob[end:0x40000]) == {0xFF}
+    assert blob[0x40000:] == orig[0x40000:]
+    assert "Boot0000" in live(blob) and live(blob)["Boot0000"] == live(orig)["Boot0000"]
+
+
+def test_mok_cert_der_pem_and_several(tmp_path):
+    """DER and PEM give the same MokList; several --mok-cert, or a PEM file
+    with several CERTIFICATE blocks, give one signature list per
+    certificate, in the order given."""
+    other = new_cert(tmp_path, "other", "other key")
+    der = tmp_path / "snakeoil.der"
+    der.write_bytes(der_of(SNAKEOIL_PEM))
+    a, _ = shim_store(tmp_path, "--mok-cert", SNAKEOIL_PEM, "-q", name="a.fd")
+    b, _ = shim_store(tmp_path, "--mok-cert", der, "-q", name="b.fd")
+    assert a == b
+    two = esl_by_hand(der_of(SNAKEOIL_PEM)) + esl_by_hand(der_of(other))
+    c, _ = shim_store(tmp_path, "--mok-cert", SNAKEOIL_PEM, "--mok-cert", other, "-q", name="c.fd")
+    assert live(c)["MokList"]["data"] == two
+    both = tmp_path / "both.pem"
+    both.write_bytes(open(SNAKEOIL_PEM, "rb").read().replace(b"\n", b"\r\n") + open(other, "rb").read())
+    d, _ = shim_store(tmp_path, "--mok-cert", both, "-q", name="d.fd")
+    assert d == c
+    lists = M.parse_signature_lists(live(c)["MokList"]["data"])
+    assert [(t, h, [(o, len(s)) for o, s in sigs]) for t, h, sigs in lists] == \
+        [(CERT_X509, b"", [(SHIM_LOCK, len(der_of(SNAKEOIL_PEM)))]),
+         (CERT_X509, b"", [(SHIM_LOCK, len(der_of(other)))])]
+
+
+@pytest.mark.parametrize("text", [SBAT, "sbat,1,2099010100\\npvhboot,2", "sbat,1,2099010100\npvhboot,2\n"],
+                         ids=["escaped", "no-final-newline", "real-newlines"])
+def test_sbat_level_exact_bytes(tmp_path, text):
+    """SbatLevel: SHIM_LOCK, NV+BS (0x3), the text as ASCII with no NUL and
+    a final newline (shim's own payloads end in one)."""
+    blob, _ = shim_store(tmp_path, "--sbat-level", text, "-q", src=VARS_4M)
+    vs, _ = raw_variables(blob)
+    assert [v["name"] for v in vs] == [utf16z("SbatLevel")]
+    v = vs[0]
+    assert (v["state"], v["attrs"], v["guid"], v["data"]) == (0x3F, 0x3, SHIM_LOCK, SBAT_BYTES)
+
+
+def test_shim_vars_with_boot_entry(tmp_path):
+    """Boot entry and shim's variables in one run: Boot0000, BootOrder,
+    MokList, SbatLevel, each the only live copy; the entry as without them."""
+    blob, _ = generate(tmp_path, need(VARS_4M), extra=("--mok-cert", SNAKEOIL_PEM, "--sbat-level", SBAT))
+    vs, _ = raw_variables(blob)
+    assert [(v["name"], v["attrs"], v["guid"]) for v in vs] == [
+        (utf16z("Boot0000"), 7, GLOBAL), (utf16z("BootOrder"), 7, GLOBAL),
+        (utf16z("MokList"), 3, SHIM_LOCK), (utf16z("SbatLevel"), 3, SHIM_LOCK)]
+    assert vs[0]["data"] == expected_boot0000()
+    assert vs[2]["data"] == esl_by_hand(der_of(SNAKEOIL_PEM)) and vs[3]["data"] == SBAT_BYTES
+    with open(VARS_4M, "rb") as f:
+        lib, _ = M.build(f.read(), VARS_4M, PART_GUID, 2048, 137216, LOADER, OPTIONS,
+                         mok_certs=[der_of(SNAKEOIL_PEM)], sbat_level=SBAT_BYTES)
+    assert lib == blob
+    # A boot entry option without the rest is still an error.
+    p = mkvars("--in", VARS_4M, "--out", tmp_path / "x.fd", "--mok-cert", SNAKEOIL_PEM,
+               "--part-guid", PART_GUID)
+    assert p.returncode == 2 and "missing --part-start, --part-size, --options" in p.stderr
+    assert not os.path.exists(str(tmp_path / "x.fd"))
+
+
+def test_shim_vars_replace_older_copies(tmp_path):
+    """Written again with other values: the old MokList and SbatLevel are
+    marked deleted (0x3D), the new ones are the live copies."""
+    other = new_cert(tmp_path, "other", "replacement")
+    first, _ = shim_store(tmp_path, "--mok-cert", SNAKEOIL_PEM, "--sbat-level", SBAT, "-q", src=VARS_4M)
+    second, _ = shim_store(tmp_path, "--in", str(tmp_path / "shim.fd"), "--mok-cert", other,
+                           "--sbat-level", "sbat,1,2099010100\\npvhboot,1\\n", "-q", src=VARS_4M,
+                           name="second.fd")
+    vs, _ = raw_variables(second)
+    assert [(v["name"].decode("utf-16-le").rstrip("\0"), v["state"]) for v in vs] == \
+        [("MokList", 0x3D), ("SbatLevel", 0x3D), ("MokList", 0x3F), ("SbatLevel", 0x3F)]
+    assert live(second)["MokList"]["data"] == esl_by_hand(der_of(other))
+    assert live(second)["SbatLevel"]["data"] == b"sbat,1,2099010100\npvhboot,1\n"
+
+
+def test_dump_decodes_signature_lists_and_sbat_level(tmp_path):
+    """--dump names each certificate of db, KEK, PK and MokList by its
+    subject (as openssl -nameopt oneline,-space_eq prints it) and the
+    SHA-256 of its DER, dbx's hash, and SbatLevel's lines."""
+    shim_store(tmp_path, "--mok-cert", SNAKEOIL_PEM, "--sbat-level", SBAT, "-q")
+    p = mkvars("--dump", tmp_path / "shim.fd")
+    assert p.returncode == 0, p.stderr
+    text = p.stdout
+    with open(str(tmp_path / "shim.fd"), "rb") as f:
+        st = M.Store(f.read())
+    certs = []
+    for name, guid in (("db", uuid.UUID("d719b2cb-3d3a-4596-a3bc-dad00e67656f")), ("KEK", GLOBAL),
+                       ("PK", GLOBAL), ("MokList", SHIM_LOCK)):
+        for t, _h, sigs in M.parse_signature_lists(st.find(name, guid).data):
+            certs += [s for _o, s in sigs if t == CERT_X509]
+    assert len(certs) == 6
+    for der in certs:
+        subj = openssl("x509", "-inform", "DER", "-noout", "-subject", "-nameopt", "oneline,-space_eq",
+                       data=der).decode().strip()
+        assert subj.startswith("subject=")
+        line = "    x509 %s (sha256 %s) owner " % (subj[len("subject="):], hashlib.sha256(der).hexdigest())
+        assert line in text, line
+    assert ("MokList      605dab50-e046-4300-abb6-3dd810dd8b23 (SHIM_LOCK)  attr 0x3 (NV+BS)  %d bytes"
+            % (28 + 16 + len(der_of(SNAKEOIL_PEM)))) in text
+    assert "    x509 C=US, ST=Colorado, L=Fort Collins, O=SnakeOil (sha256 282e8130b7070f107aaecc25d3992ca" \
+           "4440270860b09088792a5075fab0d13f8) owner 605dab50-e046-4300-abb6-3dd810dd8b23 (SHIM_LOCK)\n" in text
+    assert "    sha256 e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855 owner " in text
+    assert "SbatLevel    605dab50-e046-4300-abb6-3dd810dd8b23 (SHIM_LOCK)  attr 0x3 (NV+BS)  28 bytes" \
+           in text
+    assert "(NV+BS)  28 bytes  @0x%x\n    sbat,1,2099010100\n    pvhboot,2\n" % live(
+        open(str(tmp_path / "shim.fd"), "rb").read())["SbatLevel"]["off"] in text
+
+
+def test_shim_warnings(tmp_path):
+    """An SbatLevel older than Debian's shim 16.1's own, and a certificate
+    with the module-signing EKU, are written but warned about."""
+    _, p = shim_store(tmp_path, "--sbat-level", "sbat,1,2024010100\\n", src=VARS_4M)
+    assert "mkvars.py: warning: SbatLevel: datestamp 2024010100 is older than the one built into " \
+           "Debian's shim 16.1 (2025021800): that shim replaces it with its own" in p.stderr
+    _, p = shim_store(tmp_path, "--sbat-level", SBAT, "--mok-cert", SNAKEOIL_PEM, src=VARS_4M, name="new.fd")
+    assert "mkvars.py: warning:" not in p.stderr
+    # A certificate with the module-signing EKU, which shim refuses in a signer.
+    key, crt = tmp_path / "modsign.key", tmp_path / "modsign.pem"
+    openssl("req", "-new", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "30", "-subj", "/CN=modsign",
+            "-addext", "extendedKeyUsage=1.3.6.1.4.1.2312.16.1.2", "-keyout", key, "-out", crt)
+    _, p = shim_store(tmp_path, "--mok-cert", crt, src=VARS_4M, name="eku.fd")
+    assert "mkvars.py: warning: MokList: CN=modsign carries the module-signing EKU " \
+           "1.3.6.1.4.1.2312.16.1.2; shim refuses images signed with it" in p.stderr
+
+
+def _bad_shim_inputs(tmp_path):
+    key = tmp_path / "key.pem"
+    key.write_text(open(SNAKEOIL_PEM).read().replace("CERTIFICATE", "PRIVATE KEY"))
+    garbage = tmp_path / "garbage.bin"
+    garbage.write_bytes(b"not a certificate\n")
+    trunc = tmp_path / "trunc.der"
+    trunc.write_bytes(der_of(SNAKEOIL_PEM)[:-10])
+    badb64 = tmp_path / "bad64.pem"
+    badb64.write_text("-----BEGIN CERTIFICATE-----\nMII*&^\n-----END CERTIFICATE-----\n")
+    return [
+        (("--mok-cert", key), "PEM without a CERTIFICATE block"),
+        (("--mok-cert", garbage), "neither PEM (-----BEGIN CERTIFICATE-----) nor DER"),
+        (("--mok-cert", trunc), "not an X.509 certificate"),
+        (("--mok-cert", badb64), "CERTIFICATE block 1 is not valid base64"),
+        (("--mok-cert", tmp_path / "missing.pem"), "No such file"),
+        (("--sbat-level", "sbat,1,20990101\\n"), "is not sbat,VERSION,YYYYMMDDNN"),
+        (("--sbat-level", "sbot,1,2099010100\\n"), "is not sbat,VERSION,YYYYMMDDNN"),
+        (("--sbat-level", "sbat,1,2099010100\\npvhboot\\n"), "line 'pvhboot' is not component,generation"),
+        (("--sbat-level", "sbat,1,2099010100\\npvhboot,x\\n"), "is not component,generation"),
+        (("--sbat-level", "sbat,1,2099010100\\n,2\\n"), "is not component,generation"),
+        (("--sbat-level", "sbat,1,2099010100\\tx"), "unknown escape \\t"),
+        (("--sbat-level", "sbat,1,2099010100\npvh\u00e9,1"), "only printable ASCII"),
+    ]
+
+
+@pytest.mark.parametrize("case", range(12))
+def test_bad_shim_inputs_fail_cleanly(tmp_path, case):
+    args, expect = _bad_shim_inputs(tmp_path)[case]
+    out = str(tmp_path / "out.fd")
+    p = mkvars("--in", need(VARS_4M), "--out", out, *args)
+    assert p.returncode == 1 and expect in p.stderr and "Traceback" not in p.stderr, p.stderr
+    assert len(p.stderr.strip().split("\n")) == 1 and p.stderr.startswith("mkvars.py: error: ")
+    assert not os.path.exists(out) and not os.path.exists(out + ".tmp")
