@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Finding a named section in a PE32+ image as the firmware loaded it
- * (sections at their RVAs), and the pins a .pvhpins section holds. Pure code:
+ * (sections at their RVAs) or as a file, and the pins a .pvhpins section
+ * holds. Pure code:
  * the image is untrusted bytes as far as these parsers are concerned.
  */
 #ifndef PVHBOOT_PE_IMAGE_H
@@ -17,6 +18,12 @@
  * bytes. On success *offset and *size give its bytes within the image
  * (VirtualSize, bounded by the image). 0, or -1 if absent or malformed. */
 int pe_find_section(const void *image, size_t image_size, const char *name, size_t *offset, size_t *size);
+
+/* The same in a PE file as stored (a one-file image read from a volume):
+ * the section's VirtualSize bytes at its PointerToRawData. -1 also when
+ * VirtualSize exceeds SizeOfRawData (the loader would add zeros) or the raw
+ * bytes are not all in the file. */
+int pe_file_find_section(const void *file, size_t file_size, const char *name, size_t *offset, size_t *size);
 
 struct pvh_pins {
         int have_kernel;

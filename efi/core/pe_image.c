@@ -15,23 +15,23 @@ static int range_in(uint64_t off, uint64_t n, uint64_t len) {
         return !(off > len || n > len - off);
 }
 
-int pe_find_section(const void *image, size_t image_size, const char *name, size_t *offset, size_t *size) {
-        const uint8_t *b = image;
+/* The 40-byte header of section name (up to 8 bytes) in a PE file or image
+ * of size bytes, or NULL if absent or the headers are malformed. */
+static const uint8_t *section_header(const uint8_t *b, size_t size, const char *name) {
         uint32_t pe, nsec, opt, table;
 
-        if (image_size < 0x40 || b[0] != 'M' || b[1] != 'Z')
-                return -1;
+        if (size < 0x40 || b[0] != 'M' || b[1] != 'Z')
+                return NULL;
         pe = le32(b + 0x3c);
-        if (!range_in(pe, 24, image_size) || b[pe] != 'P' || b[pe + 1] != 'E' || b[pe + 2] || b[pe + 3])
-                return -1;
+        if (!range_in(pe, 24, size) || b[pe] != 'P' || b[pe + 1] != 'E' || b[pe + 2] || b[pe + 3])
+                return NULL;
         nsec = le16(b + pe + 6);
         opt = le16(b + pe + 20);
-        table = pe + 24 + opt;  /* no overflow: pe < image_size, opt < 2^16 */
-        if (!range_in(table, (uint64_t)nsec * 40, image_size))
-                return -1;
+        table = pe + 24 + opt;  /* no overflow: pe < size, opt < 2^16 */
+        if (!range_in(table, (uint64_t)nsec * 40, size))
+                return NULL;
         for (uint32_t i = 0; i < nsec; i++) {
                 const uint8_t *h = b + table + 40 * i;
-                uint32_t vsize = le32(h + 8), rva = le32(h + 12);
                 int match = 1;
                 for (int k = 0; k < 8; k++) {
                         char c = name[k];
@@ -42,15 +42,40 @@ int pe_find_section(const void *image, size_t image_size, const char *name, size
                         if (!c)
                                 break;
                 }
-                if (!match)
-                        continue;
-                if (!range_in(rva, vsize, image_size))
-                        return -1;
-                *offset = rva;
-                *size = vsize;
-                return 0;
+                if (match)
+                        return h;
         }
-        return -1;
+        return NULL;
+}
+
+int pe_find_section(const void *image, size_t image_size, const char *name, size_t *offset, size_t *size) {
+        const uint8_t *h = section_header(image, image_size, name);
+        uint32_t vsize, rva;
+
+        if (!h)
+                return -1;
+        vsize = le32(h + 8), rva = le32(h + 12);
+        if (!range_in(rva, vsize, image_size))
+                return -1;
+        *offset = rva;
+        *size = vsize;
+        return 0;
+}
+
+int pe_file_find_section(const void *file, size_t file_size, const char *name, size_t *offset, size_t *size) {
+        const uint8_t *h = section_header(file, file_size, name);
+        uint32_t vsize, rawsize, rawptr;
+
+        if (!h)
+                return -1;
+        vsize = le32(h + 8), rawsize = le32(h + 16), rawptr = le32(h + 20);
+        /* Loaded, bytes past SizeOfRawData would read as zeros; a section
+         * pvhboot boots from has them all in the file (pvhimage.py). */
+        if (vsize > rawsize || !range_in(rawptr, vsize, file_size))
+                return -1;
+        *offset = vsize ? rawptr : 0;
+        *size = vsize;
+        return 0;
 }
 
 static int word_is(const uint8_t *w, size_t n, const char *s) {

@@ -82,6 +82,10 @@ struct boot_request {
         struct pvh_pins pins;           /* pvhboot's .pvhpins section */
         bool secure_boot;
         bool kernel_from_image, cmdline_from_image;
+        /* A one-file image given as a file (image_file.c): the whole file in
+         * pool memory, owned; what kernel and initrds[0] point into. */
+        UINT8 *image_file;
+        UINT64 image_file_size;
         struct boot_file kernel;
         struct boot_file initrds[BOOT_MAX_INITRDS];     /* options.nr_initrds */
         /* Every volume root the request opened, closed once, by
@@ -162,8 +166,22 @@ void request_close_volumes(struct boot_request *req);
 void request_freep(struct boot_request **req);
 
 /* own_image.c: pvhboot's .pvhpins, and a one-file image's .linux,
- * .initrd and .cmdline sections. */
+ * .initrd and .cmdline sections: pvhboot's own or an image file's. */
 EFI_STATUS request_use_own_image(struct boot_request *req);
+/* Boot the one-file image's sections (image: its name in messages;
+ * sections_of: in the sections' names, "(X .linux section)"). */
+EFI_STATUS request_use_onefile(struct boot_request *req, const CHAR16 *image, const CHAR16 *sections_of);
+/* Section name of the one-file image being booted (req->image_file, else
+ * pvhboot's own image): VirtualSize bytes. */
+bool onefile_section(const struct boot_request *req, const char *name, const UINT8 **data, UINTN *size);
+
+/* image_file.c: the kernel file is a one-file image (a PE file, "MZ"):
+ * read it whole, verify it under Secure Boot (shim's SHIM_LOCK protocol
+ * when shim is there, else the firmware's LoadImage) and boot its sections.
+ * Success and nothing changed when the kernel file is not a PE file. */
+EFI_STATUS request_use_image_file(struct boot_request *req);
+/* Free what request_use_image_file() read. */
+void request_drop_image_file(struct boot_request *req);
 
 /* qemu_boot.c: QEMU's -kernel/-initrd/-append from OVMF's kernel loader
  * file system; a PVH -kernel from fw_cfg. Success with no kernel chosen

@@ -17,7 +17,7 @@ static const boot_step BOOT_STEPS[] = {
         initrd_load,
         policy_verify_pins,     /* what was read is what is pinned */
         entry_prepare,          /* start_info, handoff, the final layout checked */
-        measure_boot,           /* PCR 9 and 12: the last step that can fail */
+        measure_boot,           /* PCR 9 or 11, and 12: the last step that can fail */
         entry_count_try,        /* boot counting: one try less for this entry */
         smbios_expose,          /* SMBIOS entry points in 0xF0000-0xFFFFF (never fails) */
         tpm_log_publish,        /* the TPM event log for the kernel (ACPI TPM2 log area); only warns */

@@ -34,7 +34,7 @@ static EFI_STATUS measure_image_sections(struct boot_request *req, struct boot_s
                 UINTN size, n = 0;
                 EFI_STATUS status;
 
-                if (!own_section(req->image, name, &data, &size))
+                if (!onefile_section(req, name, &data, &size))
                         continue;
                 while (name[n] && n + 1 < sizeof(event) / sizeof(event[0])) {
                         event[n] = (CHAR16)name[n];
@@ -46,7 +46,7 @@ static EFI_STATUS measure_image_sections(struct boot_request *req, struct boot_s
                 if (!EFI_ERROR(status))
                         status = tpm_measure_utf16(PVHBOOT_PCR_IMAGE, data, size, event);
                 if (EFI_ERROR(status))
-                        return log_error_status(status, L"TPM: measuring pvhboot's %a section into PCR %d failed",
+                        return log_error_status(status, L"TPM: measuring the one-file image's %a section into PCR %d failed",
                                                 name, PVHBOOT_PCR_IMAGE);
         }
         return EFI_SUCCESS;

@@ -43,6 +43,7 @@ void request_freep(struct boot_request **req) {
         if (!*req)
                 return;
         request_close_volumes(*req);
+        request_drop_image_file(*req);
         if ((*req)->entries)
                 FreePool((*req)->entries);
         FreePool(*req);
@@ -232,6 +233,7 @@ static EFI_STATUS use_entry(struct boot_request *req) {
         close_roots_after(req, req->own_root ? 1 : 0);
         ZeroMem(&req->kernel, sizeof(req->kernel));
         ZeroMem(req->initrds, sizeof(req->initrds));
+        request_drop_image_file(req);
         req->kernel_from_image = req->cmdline_from_image = false;
 
         err = boot_options_merge(&req->options, &req->config.options, &req->args);
@@ -260,6 +262,8 @@ static EFI_STATUS use_entry(struct boot_request *req) {
                 if (!req->options.kernel[0])
                         return no_kernel(req);
                 status = locate_files(req);
+                if (!EFI_ERROR(status))
+                        status = request_use_image_file(req);
                 if (EFI_ERROR(status))
                         return status;
         }

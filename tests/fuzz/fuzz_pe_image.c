@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* libFuzzer target: the PE section lookup and the .pvhpins parser. */
+/* libFuzzer target: the PE section lookups (loaded image, file) and the
+ * .pvhpins parser. */
 #include <stdint.h>
 #include <string.h>
 
@@ -14,6 +15,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
                 size_t off, len;
                 if (pe_find_section(data, size, names[i], &off, &len) == 0 && (off > size || len > size - off))
+                        __builtin_trap();
+                if (pe_file_find_section(data, size, names[i], &off, &len) == 0 && (off > size || len > size - off))
                         __builtin_trap();
         }
         if (pins_parse(data, size, &pins, &line) == PINS_OK && pins.nr_initrds > BOOT_MAX_INITRDS)

@@ -61,6 +61,55 @@ static void test_malformed(void) {
         CHECK_EQ(pe_find_section(img, 0x10, ".text", &off, &size), -1);
 }
 
+/* The same headers as a file: raw data of .text at 0x400 (0x200 bytes), of
+ * .pvhpins at 0x600 (0x200 bytes); VirtualSize 0x100 and 0x50. */
+static void build_file(void) {
+        build();
+        unsigned char *sec = img + 0x80 + 24 + 0xf0;
+        put32(sec + 16, 0x200);
+        put32(sec + 20, 0x400);
+        put32(sec + 40 + 16, 0x200);
+        put32(sec + 40 + 20, 0x600);
+}
+
+static void test_find_in_file(void) {
+        size_t off = 1, size = 1;
+        unsigned char *sec = img + 0x80 + 24 + 0xf0;
+
+        build_file();
+        CHECK_EQ(pe_file_find_section(img, 0x800, ".pvhpins", &off, &size), 0);
+        CHECK_EQ(off, 0x600);
+        CHECK_EQ(size, 0x50);
+        CHECK_EQ(pe_file_find_section(img, 0x800, ".text", &off, &size), 0);
+        CHECK_EQ(off, 0x400);
+        CHECK_EQ(size, 0x100);
+        CHECK_EQ(pe_file_find_section(img, 0x800, ".linux", &off, &size), -1);
+        /* The raw bytes must be in the file: VirtualSize of them. */
+        CHECK_EQ(pe_file_find_section(img, 0x650, ".pvhpins", &off, &size), 0);
+        CHECK_EQ(pe_file_find_section(img, 0x64F, ".pvhpins", &off, &size), -1);
+        /* VirtualSize past SizeOfRawData: the loader would add zeros. */
+        put32(sec + 40 + 8, 0x201);
+        CHECK_EQ(pe_file_find_section(img, 0x800, ".pvhpins", &off, &size), -1);
+        put32(sec + 40 + 8, 0x200);
+        CHECK_EQ(pe_file_find_section(img, 0x800, ".pvhpins", &off, &size), 0);
+        CHECK_EQ(size, 0x200);
+        /* An empty section (no raw data at all) is found, 0 bytes. */
+        put32(sec + 40 + 8, 0);
+        put32(sec + 40 + 16, 0);
+        put32(sec + 40 + 20, 0);
+        CHECK_EQ(pe_file_find_section(img, 0x800, ".pvhpins", &off, &size), 0);
+        CHECK_EQ(size, 0);
+        CHECK_EQ(off, 0);
+        /* PointerToRawData near 4 GiB does not wrap. */
+        build_file();
+        put32(sec + 40 + 20, 0xFFFFFFF0u);
+        CHECK_EQ(pe_file_find_section(img, 0x800, ".pvhpins", &off, &size), -1);
+        /* The loaded-image lookup of the same bytes uses the RVAs. */
+        build_file();
+        CHECK_EQ(pe_find_section(img, sizeof(img), ".pvhpins", &off, &size), 0);
+        CHECK_EQ(off, 0x2000);
+}
+
 #define H64 "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
 
 static void test_pins(void) {
@@ -100,6 +149,7 @@ static void test_pins(void) {
 int main(void) {
         RUN(test_find);
         RUN(test_malformed);
+        RUN(test_find_in_file);
         RUN(test_pins);
         return tl_summary("pe_image");
 }
