@@ -138,7 +138,7 @@ unit: $(addprefix $(BUILD)/host/,$(UNIT_TESTS))
 integration: $(BUILD)/pvhboot.efi test-efi
 	scripts/install-deps.sh test
 	@mkdir -p $(BUILD)/pytest
-	ACCEL=$(ACCEL) PVHTEST_FULL=$(PVHTEST_FULL) $(PYTHON) -m pytest -v --basetemp=$(BUILD)/pytest/integration \
+	ACCEL=$(ACCEL) PVHTEST_FULL=$(PVHTEST_FULL) $(PYTHON) -m pytest -v --durations=30 --basetemp=$(BUILD)/pytest/integration \
 		tests/integration
 
 # Host-side tools (pvhboot-kernel and the kernel hooks) against a scratch ESP.

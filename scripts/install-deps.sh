@@ -41,7 +41,8 @@ for group in "$@"; do
                         openssl:openssl /usr/share/ovmf/PkKek-1-snakeoil.key:ovmf
                 ;;
         tpm)
-                need_tools swtpm:swtpm swtpm_setup:swtpm-tools tpm2_eventlog:tpm2-tools
+                need_tools swtpm:swtpm swtpm_setup:swtpm-tools tpm2_eventlog:tpm2-tools \
+                        /lib/systemd/systemd-measure:systemd
                 ;;
         *) die "unknown group '$group' (build, test, fuzz, trust, tpm)" ;;
         esac

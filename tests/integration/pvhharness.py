@@ -262,3 +262,35 @@ def systemd_measure_pcr11(work, linux, initrd=None, cmdline=None):
     (entry,) = json.loads(p.stdout)["sha256"]
     assert entry["pcr"] == 11, p.stdout
     return entry["hash"].lower()
+
+
+def image_file_entries(work, images):
+    """ESP files {dest: src} for boot entries naming one-file image files:
+    for each (name, version, image) /EFI/Linux/<name>.efi = image and
+    /EFI/pvhboot/entries/<name>.conf with "title", "version" and "linux"
+    (line 3) naming it; pvhboot tries the highest version first and falls
+    back to the next entry when one is refused."""
+    files = {}
+    for name, version, image in images:
+        files["/EFI/Linux/%s.efi" % name] = image
+        files["/EFI/pvhboot/entries/%s.conf" % name] = write_file(
+            os.path.join(work, "entry-%s.conf" % name),
+            "title %s\nversion %d\nlinux /EFI/Linux/%s.efi\n" % (name, version, name))
+    return files
+
+
+def check_image_file_entries(p, lines, refusal, verified):
+    """After a boot of image_file_entries([("unsigned", 2, ...), ("signed",
+    1, ...)]): pvhboot refused unsigned.efi with one line containing
+    refusal, then verified signed.efi (a line ending in verified) and
+    booted its .linux section.  Files named by an entry are named
+    "ENTRY:LINE: PATH" in messages."""
+    def named(name):
+        return "\\EFI\\pvhboot\\entries\\%s.conf:3: \\EFI\\Linux\\%s.efi: " % (name, name)
+    p.check(any(l.startswith("pvhboot: error: " + named("unsigned") + refusal) for l in lines),
+            "pvhboot did not refuse the unsigned image file (%r): %r"
+            % (refusal, [l for l in lines if "unsigned.efi" in l]))
+    p.check("pvhboot: " + named("signed") + "a one-file image, " + verified in lines,
+            "the signed image file was not %r: %r" % (verified, [l for l in lines if "signed.efi" in l]))
+    p.check(any(l.startswith("pvhboot: kernel (\\EFI\\Linux\\signed.efi .linux section): ") for l in lines),
+            "the kernel did not come from signed.efi's .linux section")

@@ -30,6 +30,10 @@ Runs:
   (a memory map too fragmented for start_info), pvhboot, which fails at the
   memory map after it measured, then tpm-pcrs.efi again: PCR 9 and 12 must
   not look like a good boot (unchanged, or ended by an error separator).
+- sb_image_file: signed pvhboot without pins, two boot entries naming
+  one-file image files: the newer one unsigned, refused by the firmware's
+  image verification (pvhboot hands the file to LoadImage, there being no
+  shim), then the signed one, which boots.
 - pins_no_sb: plain OVMF shell, no Secure Boot: a pvhboot that pins a kernel
   and a command line but no initrd refuses an extra initrd, as with Secure
   Boot on, and boots the pinned pair.
@@ -384,6 +388,26 @@ def test_sb_pinned_boots(sb_pinned, trust):
     p.raise_if_any()
 
 
+def test_sb_image_file_verified_by_firmware(trust):
+    t = trust
+    files = H.image_file_entries(t["w"], [("unsigned", 2, os.path.join(t["w"], "image.efi")),
+                                           ("signed", 1, t["image"])])
+    files["/EFI/BOOT/BOOTX64.EFI"] = t["signed"]
+    log = os.path.join(H.LOGDIR, "test_trust_sb_image_file.log")
+    result = qemu.run_ovmf(mkdisk(os.path.join(t["w"], "image-file.img"), files), log, firmware="4M-snakeoil",
+                           timeout=H.BOOT_TIMEOUT, vars_dir=t["w"], stop_on=[SHELL_STARTED])
+    guest = H.GuestReport(result.text)
+    p = H.Problems(result)
+    H.check_image_file_entries(p, result.lines, "the firmware refused this one-file image (",
+                               "verified by the firmware (db, dbx)")
+    p.check(guest.has("init-done"), "guest /init did not finish")
+    p.check(guest.get("cmdline") == t["image_cmdline"], "guest cmdline %r != the image's %r"
+            % (guest.get("cmdline"), t["image_cmdline"]))
+    p.check(guest.tokens.get("/token2") == t["token2"], "second initrd: %r" % guest.tokens.get("/token2"))
+    p.check(not result.timed_out and result.returncode == 0, "QEMU did not power off by itself")
+    p.raise_if_any()
+
+
 def test_sb_s3_on_overlaps_kernel(trust):
     """With S3 on, the SMM firmware keeps 0x810000-0x170FFFF as ACPI NVS
     (for S3 resume): Linux's 16 MiB load address is not RAM pvhboot may use."""
@@ -532,7 +556,8 @@ def test_pins_without_secure_boot_refuse_unpinned_initrd(trust):
     """Pins name one set of files with Secure Boot on or off: a pvhboot that
     pins a kernel and a command line and no initrd refuses kernel=, the
     command line and one initrd= (one error naming the counts, no kernel
-    started) and boots the kernel and command line alone. With no initrd
+    started), refuses a one-file image file, and boots the kernel and
+    command line alone. With no initrd
     the kernel stops at mounting a root file system; that it got there
     with the pinned command line is the sign it booted."""
     t = trust
@@ -541,11 +566,14 @@ def test_pins_without_secure_boot_refuse_unpinned_initrd(trust):
     nsh = "\r\n".join(["fs0:",
                        "\\pinned.efi kernel=\\vmlinux initrd=\\initrd.img " + t["cmdline"],
                        "echo PVHRC-extra-initrd %lasterror%", "echo PVHMARK-extra-initrd",
+                       "\\pinned.efi kernel=\\image.efi",
+                       "echo PVHRC-image-file %lasterror%", "echo PVHMARK-image-file",
                        "\\pinned.efi kernel=\\vmlinux " + t["cmdline"],
                        "echo PVHMARK-RETURNED", "reset -s", ""])
     esp = mkdisk(os.path.join(t["w"], "pins_no_sb.img"), {
         "/startup.nsh": H.write_file(os.path.join(t["w"], "pins_no_sb.nsh"), nsh),
-        "/pinned.efi": pinned, "/vmlinux": t["kernel"], "/initrd.img": t["initrd"]})
+        "/pinned.efi": pinned, "/vmlinux": t["kernel"], "/initrd.img": t["initrd"],
+        "/image.efi": os.path.join(t["w"], "image.efi")})
     log = os.path.join(H.LOGDIR, "test_trust_pins_no_sb.log")
     result = qemu.run_ovmf(esp, log, timeout=H.BOOT_TIMEOUT, vars_dir=t["w"])
     lines = result.lines
@@ -555,7 +583,10 @@ def test_pins_without_secure_boot_refuse_unpinned_initrd(trust):
     H.check_error_case(p, lines, "extra-initrd", "1 initrd(s) given, 0 pinned")
     refused = H.output_before_marker(lines, "extra-initrd") or []
     p.check(not any("starting kernel" in l for l in refused), "pvhboot started a kernel with the unpinned initrd")
-    rest = lines[lines.index("PVHMARK-extra-initrd") + 1:] if "PVHMARK-extra-initrd" in lines else []
+    # A one-file image file is none of the pinned files.
+    H.check_error_case(p, lines, "image-file", "\\image.efi is a one-file image, but pvhboot has pins: it boots "
+                       "only the pinned files; use a pvhboot without pins")
+    rest = lines[lines.index("PVHMARK-image-file") + 1:] if "PVHMARK-image-file" in lines else []
     p.check(any(l.startswith("pvhboot: starting kernel at ") for l in rest),
             "the pinned kernel and command line without an initrd did not boot: %r"
             % [l for l in rest if l.startswith("pvhboot: ")])
