@@ -12,10 +12,11 @@
 #       each initrd (in order) and of the command line (an empty CMDLINE pins
 #       the empty command line)
 #   make image  KERNEL=vmlinux [INITRD="a.img b.img"] [CMDLINE="..."] [IN=...]
-#               [OUT=$(BUILD)/pvhboot.image.efi]
+#               [OUT=$(BUILD)/pvhboot.image.efi] [IMAGE_SBAT="comp,1,Vendor,pkg,ver,url ..."]
 #       PVH one-file image: the kernel, initrds and command line inside
-#       pvhboot.efi (.linux, .initrd, .cmdline sections)
-#   make show   [IN=...]      sections, pins and one-file payload of an image
+#       pvhboot.efi (.linux, .initrd, .cmdline sections); IMAGE_SBAT adds
+#       SBAT lines (blank-separated) after pvhboot's own
+#   make show   [IN=...]      sections, pins, SBAT and one-file payload of an image
 #
 # pin and image write unsigned images; sign them next, e.g.
 #   make pin KERNEL=... CMDLINE=... && make sign IN=build/pvhboot.pinned.efi OUT=build/pvhboot.pinned.signed.efi
@@ -50,7 +51,8 @@ pin: trust-input
 image: trust-input
 	@test -n "$(KERNEL)" || { echo "make image: KERNEL=path/to/vmlinux is required"; exit 1; }
 	$(Q)$(PVHIMAGE) image "$(TRUST_IN)" "$(or $(OUT),$(BUILD)/pvhboot.image.efi)" \
-		--kernel "$(KERNEL)" $(foreach i,$(INITRD),--initrd "$(i)") --cmdline "$$PVH_CMDLINE"
+		--kernel "$(KERNEL)" $(foreach i,$(INITRD),--initrd "$(i)") --cmdline "$$PVH_CMDLINE" \
+		$(foreach l,$(IMAGE_SBAT),--sbat "$(l)")
 
 show: trust-input
 	$(Q)$(PVHIMAGE) list "$(TRUST_IN)"

@@ -429,10 +429,12 @@ def test_make_targets(trust_deps, efi, pvhboot_efi, files, tmp_path):
     r = run(make_cmd() + ["sign", "IN=" + pinned, "OUT=" + signed])
     assert r.returncode == 0, r.stdout + r.stderr
     assert sbverify(signed).returncode == 0
+    extra = "linux.example,2,Example,linux,6.1,https://example.org"
     r = run(make_cmd() + ["image", "IN=" + pvhboot_efi, "KERNEL=" + files["kernel"], "INITRD=" + files["i3"],
-                          "CMDLINE=quiet", "OUT=" + image])
+                          "CMDLINE=quiet", "OUT=" + image, "IMAGE_SBAT=" + extra])
     assert r.returncode == 0, r.stdout + r.stderr
     assert PE(open(image, "rb").read()).content(".cmdline") == b"quiet"
+    assert PE(open(image, "rb").read()).content(".sbat") == PE(efi).content(".sbat") + (extra + "\n").encode()
     r = run(make_cmd() + ["show", "IN=" + image])
     assert r.returncode == 0 and ".cmdline 'quiet'" in r.stdout, r.stdout + r.stderr
     sbat = PE(open(image, "rb").read()).content(".sbat").decode()
