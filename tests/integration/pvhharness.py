@@ -294,3 +294,18 @@ def check_image_file_entries(p, lines, refusal, verified):
             "the signed image file was not %r: %r" % (verified, [l for l in lines if "signed.efi" in l]))
     p.check(any(l.startswith("pvhboot: kernel (\\EFI\\Linux\\signed.efi .linux section): ") for l in lines),
             "the kernel did not come from signed.efi's .linux section")
+
+
+def small_onefile_image(pvhboot_efi, work, name="small.efi"):
+    """An unsigned one-file image with a 4 KiB stand-in for the kernel (ELF
+    magic only): for tests in which it is refused before anything boots,
+    where a 50 MB kernel would only cost hashing time under TCG."""
+    kernel = os.path.join(work, "stand-in.elf")
+    with open(kernel, "wb") as f:
+        f.write(b"\x7fELF" + bytes(4092))
+    out = os.path.join(work, name)
+    p = subprocess.run(["/usr/bin/python3", os.path.join(SCRIPTS, "pvhimage.py"), "image", pvhboot_efi, out,
+                        "--kernel", kernel, "--cmdline", "refused"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    if p.returncode:
+        raise RuntimeError("pvhimage.py image failed:\n" + p.stdout.decode(errors="replace"))
+    return out

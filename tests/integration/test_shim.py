@@ -28,7 +28,7 @@ Runs (each its own QEMU run and variable store; logs in build/test-logs/):
   one signed by a key that is not in MokList: shim refuses it with
   "Verification failed: (0x1A) Security Violation" (a box that waits for a
   key: the run stops at the message) and pvhboot prints nothing.
-- sbat_revoked: the image boot with SbatLevel pvhboot,G+1: refused the same
+- sbat_revoked: a signed image at SbatLevel pvhboot,G+1: refused the same
   way although the signature is good.
 - mok_rt (make check-full): the image boot with the MokList written
   NV+BS+RT: shim deletes it ("Deleting bad variable MokList") and refuses
@@ -147,8 +147,10 @@ def chain(kernel, pvhboot_efi, tmp_path_factory):
     key, crt = os.path.join(w, "other.key"), os.path.join(w, "other.pem")
     run_tool(["openssl", "req", "-new", "-x509", "-newkey", "rsa:2048", "-nodes", "-sha256", "-days", "3650",
               "-subj", "/CN=pvhboot test key not in MokList", "-keyout", key, "-out", crt])
-    c["other_key"] = sign(os.path.join(w, "image.efi"), os.path.join(w, "image.other-key.efi"), key, crt)
-    c["unsigned"] = os.path.join(w, "image.efi")
+    # What shim refuses needs no real kernel: small images hash quickly.
+    c["unsigned"] = H.small_onefile_image(pvhboot_efi, w)
+    c["other_key"] = sign(c["unsigned"], os.path.join(w, "small.other-key.efi"), key, crt)
+    c["small_signed"] = sign(c["unsigned"], os.path.join(w, "small.signed.efi"))
     c["signed"] = sign(pvhboot_efi, os.path.join(w, "pvhboot.signed.efi"))
     return c
 
@@ -267,11 +269,12 @@ def test_pvhboot_signed_with_other_key_refused_by_shim(chain, work, log_path):
 
 def test_sbat_level_above_generation_refused(chain, work, log_path):
     """SbatLevel pvhboot,G+1 revokes every pvhboot of generation G, signed
-    or not: the image that boots in test_removable_path_boots_signed_image_
-    at_sbat_level is refused."""
+    or not: a one-file image with pvhboot's .sbat, signed with the MokList
+    key like the image that boots in test_removable_path_boots_signed_image_
+    at_sbat_level, is refused."""
     level = sbat_level(chain["generation"] + 1)
     vars_file = mkvars(os.path.join(work, "vars.fd"), "--mok-cert", SNAKEOIL_PEM, "--sbat-level", level)
-    result = boot(removable_disk(chain, "revoked", chain["image"]), vars_file, log_path, REFUSAL_TIMEOUT,
+    result = boot(removable_disk(chain, "revoked", chain["small_signed"]), vars_file, log_path, REFUSAL_TIMEOUT,
                   stop_on=("Verification failed",))
     check_refused(result)
     assert store_var(vars_file, "SbatLevel") == (0x3, level.replace("\\n", "\n").encode())
@@ -282,8 +285,8 @@ def test_sbat_level_above_generation_refused(chain, work, log_path):
 def test_mok_list_with_runtime_access_deleted(chain, work, log_path):
     """Why mkvars.py writes MokList NV+BS: the same MokList with RT (NV+BS+RT,
     0x7) is deleted by shim (mok.c import_one_mok_state: "has incorrect
-    attribute"), so the snakeoil-signed image that boots with the NV+BS one
-    is refused."""
+    attribute"), so a snakeoil-signed image, which the NV+BS one lets
+    through, is refused."""
     with open(MS_VARS, "rb") as f:
         blob = f.read()
     vars_file = os.path.join(work, "vars.fd")
@@ -293,7 +296,7 @@ def test_mok_list_with_runtime_access_deleted(chain, work, log_path):
     M.verify(out, blob, new, vars_file)
     with open(vars_file, "wb") as f:
         f.write(out)
-    result = boot(removable_disk(chain, "mok-rt", chain["image"]), vars_file, log_path, REFUSAL_TIMEOUT,
+    result = boot(removable_disk(chain, "mok-rt", chain["small_signed"]), vars_file, log_path, REFUSAL_TIMEOUT,
                   stop_on=("Verification failed",))
     p = H.Problems(result)
     p.check("Variable MokList has incorrect attribute:\n  0x00000007 should not have 0x00000004 set.\n"

@@ -390,7 +390,7 @@ def test_sb_pinned_boots(sb_pinned, trust):
 
 def test_sb_image_file_verified_by_firmware(trust):
     t = trust
-    files = H.image_file_entries(t["w"], [("unsigned", 2, os.path.join(t["w"], "image.efi")),
+    files = H.image_file_entries(t["w"], [("unsigned", 2, H.small_onefile_image(t["pvhboot"], t["w"])),
                                            ("signed", 1, t["image"])])
     files["/EFI/BOOT/BOOTX64.EFI"] = t["signed"]
     log = os.path.join(H.LOGDIR, "test_trust_sb_image_file.log")
