@@ -38,17 +38,26 @@ void request_drop_image_file(struct boot_request *req) {
         req->image_file_size = 0;
 }
 
-static bool is_pe_file(const struct boot_file *f) {
+enum kernel_file_kind { KERNEL_FILE_OTHER, KERNEL_FILE_PE, KERNEL_FILE_BZIMAGE };
+
+/* What the kernel file starts with: "MZ" is a PE file; one with the Linux
+ * boot protocol's "HdrS" at 0x202 (Documentation/arch/x86/boot.rst) is a
+ * bzImage, whose EFI stub makes it a PE file too. */
+static enum kernel_file_kind kernel_file_kind(const struct boot_file *f) {
         struct efi_file file;
-        UINT8 magic[2];
-        bool pe;
+        UINT8 head[0x206];
+        enum kernel_file_kind kind = KERNEL_FILE_OTHER;
 
         if (!f->root || EFI_ERROR(file_open_quiet(f->root, f->path, &file)))
-                return false;   /* opening it later reports what is wrong */
-        pe = file.size >= sizeof(magic) && !EFI_ERROR(file_read_at(&file, 0, magic, sizeof(magic))) &&
-             magic[0] == 'M' && magic[1] == 'Z';
+                return KERNEL_FILE_OTHER;       /* opening it later reports what is wrong */
+        if (file.size >= 2 && !EFI_ERROR(file_read_at(&file, 0, head, file.size < sizeof(head) ? 2 : sizeof(head))) &&
+            head[0] == 'M' && head[1] == 'Z') {
+                kind = KERNEL_FILE_PE;
+                if (file.size >= sizeof(head) && CompareMem(head + 0x202, "HdrS", 4) == 0)
+                        kind = KERNEL_FILE_BZIMAGE;
+        }
         file_close(&file);
-        return pe;
+        return kind;
 }
 
 static EFI_STATUS verify_image_file(struct boot_request *req) {
@@ -92,9 +101,17 @@ EFI_STATUS request_use_image_file(struct boot_request *req) {
         void *buf = NULL;
         UINT64 len = 0;
         EFI_STATUS status;
+        enum kernel_file_kind kind;
 
-        if (req->kernel_from_image || req->kernel.fw_cfg || !is_pe_file(&req->kernel))
+        if (req->kernel_from_image || req->kernel.fw_cfg)
                 return EFI_SUCCESS;
+        kind = kernel_file_kind(&req->kernel);
+        if (kind == KERNEL_FILE_OTHER)
+                return EFI_SUCCESS;
+        if (kind == KERNEL_FILE_BZIMAGE)
+                return log_error(EFI_LOAD_ERROR,
+                                 L"%s is a bzImage (vmlinuz); PVH boots the uncompressed vmlinux: extract it "
+                                 L"(pvhboot-kernel extract) or build a one-file image (make image)", req->kernel.name);
         /* Pins name the files pvhboot may boot; an image file is none of them. */
         if (req->pins.have_kernel || req->pins.nr_initrds || req->pins.have_cmdline)
                 return log_error(EFI_SECURITY_VIOLATION,

@@ -9,13 +9,20 @@ import pvhharness as H
 import qemu
 from elfgen import make_elf_without_pvh_note
 
-# (case id, pvhboot arguments, path that the error line must name or None)
+# (case id, pvhboot arguments, text that the error line must have (the path
+# it names, at least) or None)
 CASES = [
     ("usage", "", None),
     ("missing-kernel", "kernel=\\no-such-vmlinux initrd=\\initrd.img console=ttyS0 panic=-1",
      "\\no-such-vmlinux"),
     ("not-elf", "kernel=\\notelf.txt initrd=\\initrd.img console=ttyS0 panic=-1",
      "\\notelf.txt"),
+    # A bzImage is a PE file too (the EFI stub): named as what it is.
+    ("bzimage", "kernel=\\vmlinuz console=ttyS0", "\\vmlinuz is a bzImage (vmlinuz); PVH boots the uncompressed "
+     "vmlinux: extract it (pvhboot-kernel extract) or build a one-file image (make image)"),
+    # Any other PE file without a .linux section is not a one-file image.
+    ("pe-not-image", "kernel=\\pvhboot.efi", "\\pvhboot.efi: a PE file without a .linux section, not a PVH "
+     "one-file image"),
     ("no-pvh-note", "kernel=\\nonote.elf initrd=\\initrd.img console=ttyS0 panic=-1",
      "\\nonote.elf"),
     ("truncated", "kernel=\\trunc-vmlinux initrd=\\initrd.img console=ttyS0 panic=-1",
@@ -38,6 +45,13 @@ def test_bad_input(kernel, pvhboot_efi, work, log_path):
     with open(kernel, "rb") as src, open(trunc, "wb") as dst:
         dst.write(src.read(1 << 20))
     initrd = H.mkinitrd(os.path.join(work, "initrd.img"))
+    # The start of a bzImage: "MZ" (its EFI stub's PE header), the boot
+    # protocol's "HdrS" at 0x202.
+    vmlinuz = os.path.join(work, "vmlinuz")
+    head = bytearray(64 * 1024)
+    head[0:2], head[0x202:0x206] = b"MZ", b"HdrS"
+    with open(vmlinuz, "wb") as f:
+        f.write(head)
 
     nsh = ["echo PVHMARK-NSH-START", "fs0:"]
     for case, args, _ in CASES:
@@ -46,7 +60,7 @@ def test_bad_input(kernel, pvhboot_efi, work, log_path):
     esp = H.mkesp(os.path.join(work, "esp.img"),
                   {EFI: pvhboot_efi, "\\vmlinux": kernel, "\\initrd.img": initrd,
                    "\\notelf.txt": notelf, "\\nonote.elf": nonote,
-                   "\\trunc-vmlinux": trunc},
+                   "\\trunc-vmlinux": trunc, "\\vmlinuz": vmlinuz},
                   "\n".join(nsh))
     result = qemu.run_ovmf(esp, log_path, mem="512M", timeout=H.SHELL_TIMEOUT)
     lines = result.lines
