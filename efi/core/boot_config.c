@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include "boot_config.h"
+#include "utf8.h"
 
 static int is_blank(unsigned char c) {
         return c == ' ' || c == '\t';
@@ -13,36 +14,13 @@ static int key_is(const unsigned char *k, size_t klen, const char *want) {
         return i == klen && want[i] == '\0';
 }
 
-/* Decode one UTF-8 sequence at s[*i]; rejects overlongs and surrogates. */
+/* Decode one UTF-8 sequence at s[*i] (utf8.h) and move past it. */
 static int utf8_next(const unsigned char *s, size_t len, size_t *i, uint32_t *cp) {
-        unsigned char c = s[*i];
-        size_t need;
-        uint32_t v, min;
+        size_t k = utf8_decode(s + *i, len - *i, cp);
 
-        if (c < 0x80) {
-                *cp = c;
-                (*i)++;
-                return 0;
-        }
-        if ((c & 0xE0) == 0xC0) {
-                need = 1, v = c & 0x1F, min = 0x80;
-        } else if ((c & 0xF0) == 0xE0) {
-                need = 2, v = c & 0x0F, min = 0x800;
-        } else if ((c & 0xF8) == 0xF0) {
-                need = 3, v = c & 0x07, min = 0x10000;
-        } else
+        if (k == 0)
                 return -1;
-        if (need > len - *i - 1)
-                return -1;
-        for (size_t k = 1; k <= need; k++) {
-                if ((s[*i + k] & 0xC0) != 0x80)
-                        return -1;
-                v = (v << 6) | (s[*i + k] & 0x3F);
-        }
-        if (v < min || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF))
-                return -1;
-        *cp = v;
-        *i += need + 1;
+        *i += k;
         return 0;
 }
 

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include "stub_measure.h"
+#include "utf8.h"
 
 /* systemd 252 src/fundamental/tpm-pcr.h, enum UnifiedSection, without
  * .pcrsig (stub.c skips it: "the signature of the PCR values, can't be
@@ -9,44 +10,13 @@ const char *const stub_pcr11_sections[] = {
         ".linux", ".osrel", ".cmdline", ".initrd", ".splash", ".dtb", ".pcrpkey", NULL,
 };
 
-/* The length of the valid UTF-8 sequence at s[i] and its value, or 0. */
-static size_t utf8_sequence(const unsigned char *s, size_t len, size_t i, uint32_t *cp) {
-        unsigned char c = s[i];
-        size_t need;
-        uint32_t v, min;
-
-        if (c < 0x80) {
-                *cp = c;
-                return 1;
-        }
-        if ((c & 0xE0) == 0xC0)
-                need = 1, v = c & 0x1F, min = 0x80;
-        else if ((c & 0xF0) == 0xE0)
-                need = 2, v = c & 0x0F, min = 0x800;
-        else if ((c & 0xF8) == 0xF0)
-                need = 3, v = c & 0x07, min = 0x10000;
-        else
-                return 0;
-        if (need > len - i - 1)
-                return 0;
-        for (size_t k = 1; k <= need; k++) {
-                if ((s[i + k] & 0xC0) != 0x80)
-                        return 0;
-                v = (v << 6) | (s[i + k] & 0x3F);
-        }
-        if (v < min || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF))
-                return 0;
-        *cp = v;
-        return need + 1;
-}
-
 int cmdline_to_utf16(const char *s, size_t len, uint16_t *out, size_t cap, size_t *units) {
         const unsigned char *u = (const unsigned char *)s;
         size_t n = 0;
 
         for (size_t i = 0; i < len;) {
                 uint32_t cp;
-                size_t k = utf8_sequence(u, len, i, &cp);
+                size_t k = utf8_decode(u + i, len - i, &cp);
 
                 if (k == 0) {
                         cp = 0xDC00u + u[i];    /* surrogateescape: one unit per bad byte */
