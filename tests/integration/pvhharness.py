@@ -296,6 +296,16 @@ def check_image_file_entries(p, lines, refusal, verified):
             "the kernel did not come from signed.efi's .linux section")
 
 
+def pvhimage(*args):
+    """scripts/pvhimage.py ARGS (image/pin IN OUT ...): OUT, or RuntimeError
+    with its output."""
+    p = subprocess.run(["/usr/bin/python3", os.path.join(SCRIPTS, "pvhimage.py")] + [str(a) for a in args],
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    if p.returncode:
+        raise RuntimeError("pvhimage.py %s failed:\n%s" % (args[0], p.stdout.decode(errors="replace")))
+    return args[2]
+
+
 def small_onefile_image(pvhboot_efi, work, name="small.efi"):
     """An unsigned one-file image with a 4 KiB stand-in for the kernel (ELF
     magic only): for tests in which it is refused before anything boots,
@@ -303,9 +313,4 @@ def small_onefile_image(pvhboot_efi, work, name="small.efi"):
     kernel = os.path.join(work, "stand-in.elf")
     with open(kernel, "wb") as f:
         f.write(b"\x7fELF" + bytes(4092))
-    out = os.path.join(work, name)
-    p = subprocess.run(["/usr/bin/python3", os.path.join(SCRIPTS, "pvhimage.py"), "image", pvhboot_efi, out,
-                        "--kernel", kernel, "--cmdline", "refused"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    if p.returncode:
-        raise RuntimeError("pvhimage.py image failed:\n" + p.stdout.decode(errors="replace"))
-    return out
+    return pvhimage("image", pvhboot_efi, os.path.join(work, name), "--kernel", kernel, "--cmdline", "refused")

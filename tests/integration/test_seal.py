@@ -37,13 +37,6 @@ PERSISTENT = "0x81000002"
 POLICY_FAILED = "failed tpm2-unseal: TPM2_Unseal: TPM error 0x99d"
 
 
-def pvhimage(*args):
-    argv = ["/usr/bin/python3", os.path.join(H.SCRIPTS, "pvhimage.py")] + [str(a) for a in args]
-    p = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True)
-    assert p.returncode == 0, p.stdout
-    return args[2]
-
-
 @pytest.fixture(scope="module")
 def sealed(kernel, pvhboot_efi, tmp_path_factory):
     H.script("install-deps.sh", "tpm")
@@ -63,10 +56,10 @@ def sealed(kernel, pvhboot_efi, tmp_path_factory):
     s["cmdline"] = "console=ttyS0 panic=-1 pvhtest.seal=%s" % tok
     s["other_cmdline"] = s["cmdline"] + " quiet"
     s["override_cmdline"] = "console=ttyS0 panic=-1 pvhtest.override=%s" % tok
-    s["image"] = pvhimage("image", pvhboot_efi, os.path.join(w, "image.efi"), "--kernel", kernel,
-                          "--initrd", initrd, "--cmdline", s["cmdline"])
-    s["other"] = pvhimage("image", pvhboot_efi, os.path.join(w, "other.efi"), "--kernel", kernel,
-                          "--initrd", initrd, "--cmdline", s["other_cmdline"])
+    s["image"] = H.pvhimage("image", pvhboot_efi, os.path.join(w, "image.efi"), "--kernel", kernel,
+                            "--initrd", initrd, "--cmdline", s["cmdline"])
+    s["other"] = H.pvhimage("image", pvhboot_efi, os.path.join(w, "other.efi"), "--kernel", kernel,
+                            "--initrd", initrd, "--cmdline", s["other_cmdline"])
     s["pcr11"] = H.systemd_measure_pcr11(w, kernel, initrd, s["cmdline"])
     s["other_pcr11"] = H.systemd_measure_pcr11(w, kernel, initrd, s["other_cmdline"])
     secret = H.write_file(os.path.join(w, "secret"), s["secret"])

@@ -76,11 +76,6 @@ def run_tool(argv, env=None):
     return p.stdout.decode(errors="replace")
 
 
-def pvhimage(*args):
-    run_tool(["/usr/bin/python3", os.path.join(H.SCRIPTS, "pvhimage.py")] + list(args))
-    return args[2]
-
-
 def sign(src, out, key=None, cert=None):
     env = {"SB_KEY": key, "SB_CERT": cert} if key else None
     run_tool([os.path.join(H.SCRIPTS, "sign.sh"), src, out], env)
@@ -137,11 +132,11 @@ def chain(kernel, pvhboot_efi, tmp_path_factory):
     # The words shim passes on: kernel= and initrd= paths, then the command line.
     c["cmdline"] = "console=ttyS0 panic=-1 pvhtest.shim=%s" % tok
     c["image_cmdline"] = "console=ttyS0 panic=-1 pvhtest.image=%s" % tok
-    c["pinned"] = sign(pvhimage("pin", pvhboot_efi, os.path.join(w, "pinned.efi"), "--kernel", kernel,
-                                "--initrd", c["initrd"], "--cmdline", c["cmdline"]),
+    c["pinned"] = sign(H.pvhimage("pin", pvhboot_efi, os.path.join(w, "pinned.efi"), "--kernel", kernel,
+                                  "--initrd", c["initrd"], "--cmdline", c["cmdline"]),
                        os.path.join(w, "pinned.signed.efi"))
-    c["image"] = sign(pvhimage("image", pvhboot_efi, os.path.join(w, "image.efi"), "--kernel", kernel,
-                               "--initrd", c["initrd"], "--cmdline", c["image_cmdline"]),
+    c["image"] = sign(H.pvhimage("image", pvhboot_efi, os.path.join(w, "image.efi"), "--kernel", kernel,
+                                 "--initrd", c["initrd"], "--cmdline", c["image_cmdline"]),
                       os.path.join(w, "image.signed.efi"))
     # A key and certificate shim knows nothing about.
     key, crt = os.path.join(w, "other.key"), os.path.join(w, "other.pem")

@@ -89,14 +89,6 @@ def sign(src, out):
     return out
 
 
-def pvhimage(*args):
-    p = subprocess.run(["/usr/bin/python3", os.path.join(H.SCRIPTS, "pvhimage.py")] + [str(a) for a in args],
-                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    if p.returncode:
-        raise RuntimeError("pvhimage.py %s failed:\n%s" % (args[0], p.stdout.decode(errors="replace")))
-    return args[2]
-
-
 _BDS_RE = re.compile(r'BdsDxe: (loading|starting|failed to load|failed to start) Boot[0-9A-F]{4} "[^"]*" '
                      r'from (\S+?)(?:: (.*))?$')
 
@@ -171,11 +163,11 @@ def trust(kernel, pvhboot_efi, tpm_pcrs_efi, tmp_path_factory):
     t["image_cmdline"] = "console=ttyS0 panic=-1 lockdown=integrity pvhtest.image=%s" % tok
     # Signed binaries.
     t["signed"] = sign(pvhboot_efi, os.path.join(w, "pvhboot.signed.efi"))
-    t["pinned"] = sign(pvhimage("pin", pvhboot_efi, os.path.join(w, "pinned.efi"), "--kernel", kernel,
-                                "--initrd", t["initrd"], "--cmdline", t["cmdline"]),
+    t["pinned"] = sign(H.pvhimage("pin", pvhboot_efi, os.path.join(w, "pinned.efi"), "--kernel", kernel,
+                                  "--initrd", t["initrd"], "--cmdline", t["cmdline"]),
                        os.path.join(w, "pinned.signed.efi"))
-    t["image"] = sign(pvhimage("image", pvhboot_efi, os.path.join(w, "image.efi"), "--kernel", kernel,
-                               "--initrd", t["initrd"], "--initrd", t["extra"], "--cmdline", t["image_cmdline"]),
+    t["image"] = sign(H.pvhimage("image", pvhboot_efi, os.path.join(w, "image.efi"), "--kernel", kernel,
+                                 "--initrd", t["initrd"], "--initrd", t["extra"], "--cmdline", t["image_cmdline"]),
                       os.path.join(w, "image.signed.efi"))
     t["tpm_pcrs"] = sign(tpm_pcrs_efi, os.path.join(w, "tpm-pcrs.signed.efi"))
     t["data"] = mkdisk(os.path.join(w, "data.img"), {
@@ -561,8 +553,8 @@ def test_pins_without_secure_boot_refuse_unpinned_initrd(trust):
     the kernel stops at mounting a root file system; that it got there
     with the pinned command line is the sign it booted."""
     t = trust
-    pinned = pvhimage("pin", t["pvhboot"], os.path.join(t["w"], "pinned-no-initrd.efi"),
-                      "--kernel", t["kernel"], "--cmdline", t["cmdline"])
+    pinned = H.pvhimage("pin", t["pvhboot"], os.path.join(t["w"], "pinned-no-initrd.efi"),
+                        "--kernel", t["kernel"], "--cmdline", t["cmdline"])
     nsh = "\r\n".join(["fs0:",
                        "\\pinned.efi kernel=\\vmlinux initrd=\\initrd.img " + t["cmdline"],
                        "echo PVHRC-extra-initrd %lasterror%", "echo PVHMARK-extra-initrd",
